@@ -1,0 +1,68 @@
+/**
+ * The plan: which model copy runs in which shard. Produced by `packShards()`,
+ * rendered by the constructs, written as `plan.json`.
+ */
+import type { Framework, ResourceVector, SlaTier } from '../spec/model-spec.ts';
+
+/** One loaded copy of a model: the model itself, or one tenant's copy of it. */
+export interface ModelCopy {
+  /** Stable identity for messages and diffs: `fraud/txn-scorer@acme` or `fraud/txn-scorer`. */
+  readonly id: string;
+  /** Name Triton loads the copy under (a model-repository directory): `txn-scorer.acme`. */
+  readonly tritonName: string;
+  readonly model: string;
+  /** Tenant, or `undefined` for an untenanted model. */
+  readonly tenant?: string;
+  readonly team: string;
+  readonly tier: SlaTier;
+  readonly framework: Framework;
+  /** Whether the copy needs GPU memory. */
+  readonly gpu: boolean;
+  readonly resources: ResourceVector;
+  readonly peakQps?: number;
+  /** Artifact location with `{tenant}` substituted. */
+  readonly artifact: string;
+  /** Declaring file, for messages. */
+  readonly file: string;
+  /** Field path of the declaration inside its file (`[]` or `[i]`). */
+  readonly pathPrefix: readonly (string | number)[];
+}
+
+/** One Triton Deployment: a team's copies of one tier on one pool. */
+export interface Shard {
+  /** Object name of every Kubernetes object of the shard: `fraud-realtime-gpu-l4-1`. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly team: string;
+  readonly tier: SlaTier;
+  readonly pool: string;
+  /** What the shard may hold for models (pool minus reserve, overhead and tier headroom). */
+  readonly capacity: ResourceVector;
+  /** Sum over its copies. */
+  readonly used: ResourceVector;
+  /** Copies, sorted by `id`. */
+  readonly copies: readonly ModelCopy[];
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** GPUs per replica (0 on CPU pools). */
+  readonly gpusPerReplica: number;
+}
+
+/** Lower bound and result for one (team, tier, pool) packing group. */
+export interface PackingGroup {
+  readonly team: string;
+  readonly tier: SlaTier;
+  readonly pool: string;
+  readonly copies: number;
+  readonly shards: number;
+  readonly lowerBound: number;
+}
+
+/** The packed fleet. */
+export interface ShardPlan {
+  /** Shards sorted by name. */
+  readonly shards: readonly Shard[];
+  readonly groups: readonly PackingGroup[];
+  /** Proven lower bound on the number of shards the fleet needs under its placement rules. */
+  readonly lowerBound: number;
+}

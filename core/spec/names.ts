@@ -1,0 +1,50 @@
+/**
+ * Name rules shared by declarations and generated objects.
+ *
+ * Model, tenant and team names end up in Kubernetes object names, label
+ * values, Triton model names and URL paths, so they are restricted to
+ * DNS-1123 labels (lower-case alphanumerics and `-`, starting and ending with
+ * an alphanumeric). Team names also become Namespace and Service-name
+ * prefixes, so they must start with a letter (DNS-1035) and are kept short
+ * enough that every generated shard name fits in 63 characters.
+ */
+
+/** DNS-1123 label: what Kubernetes accepts for most names and label values. */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** DNS-1035 label: like DNS-1123 but starting with a letter (Service names). */
+export const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Longest model or tenant name. */
+export const MAX_NAME_LENGTH = 63;
+
+/** Longest team name: leaves room for `-<tier>-<pool>-<index>` in shard names. */
+export const MAX_TEAM_NAME_LENGTH = 24;
+
+/** Longest pool name, for the same reason. */
+export const MAX_POOL_NAME_LENGTH = 20;
+
+/** Longest Kubernetes object name that must also be a DNS label. */
+export const MAX_OBJECT_NAME_LENGTH = 63;
+
+/**
+ * Explains why `value` is not a valid DNS label, or returns `undefined` when it is.
+ */
+export function explainLabel(value: string, maxLength: number, mustStartWithLetter = false): string | undefined {
+  const shown = JSON.stringify(value);
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > maxLength) return `${shown} is ${value.length} characters; at most ${maxLength} are allowed`;
+  const re = mustStartWithLetter ? DNS1035_LABEL : DNS1123_LABEL;
+  if (!re.test(value)) {
+    const suggestion = value
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+    const rule = mustStartWithLetter
+      ? 'lower-case letters, digits and "-", starting with a letter and ending with a letter or digit'
+      : 'lower-case letters, digits and "-", starting and ending with a letter or digit';
+    const fix = suggestion && suggestion !== value && (!mustStartWithLetter || /^[a-z]/.test(suggestion)) ? `; try ${JSON.stringify(suggestion)}` : '';
+    return `${shown} is not a DNS label: use ${rule}${fix}`;
+  }
+  return undefined;
+}
