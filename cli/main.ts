@@ -1,1 +1,86 @@
-export async function main(argv: string[]): Promise<number> { console.log('hi', argv); return 0; }
+/**
+ * The `modelfleet` command line.
+ *
+ * Exit codes: 0 success; 1 invalid input or a rule violation (every problem
+ * printed as `FILE: FIELD: message`); 2 usage errors.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { checkInstance, ItemTooLargeError, packVectors } from '../core/packer/pack-vectors.ts';
+import { runSynth } from './synth-command.ts';
+
+import { EXIT_INVALID, EXIT_USAGE, type CliIo } from './report-failure.ts';
+
+const defaultIo: CliIo = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  let code = 0;
+  const program = new Command('modelfleet')
+    .description('Pack tenanted ML models into NVIDIA Triton shards and render Kubernetes manifests.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run modelfleet --help for usage)');
+
+  program
+    .command('synth')
+    .description('validate the fleet, pack it into shards and write manifests, plan.json and summary.md')
+    .option('--models <dir>', 'fleet directory holding teams.ts and <team>/<model>.ts', 'models')
+    .option('--out <dir>', 'output directory, replaced atomically', 'dist')
+    .option('--stack <name>', 'stack whose Pulumi.<name>.yaml config to use (default: the embedded default stack)')
+    .action(async (opts: { models: string; out: string; stack?: string }) => {
+      code = await runSynth({ modelsDir: opts.models, outDir: opts.out, ...(opts.stack !== undefined ? { stackName: opts.stack } : {}) }, io);
+    });
+
+  program
+    .command('pack')
+    .description('pack a generic vector instance {"capacity": [...], "items": [[...], ...]}; prints {"bins": N, "assignment": [...]}')
+    .argument('<file>', 'instance JSON file')
+    .action((file: string) => {
+      code = runPack(file, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    if (argv.length === 0) {
+      io.err(program.helpInformation());
+      return EXIT_USAGE;
+    }
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    throw error;
+  }
+  return code;
+}
+
+function runPack(file: string, io: CliIo): number {
+  let instance: unknown;
+  try {
+    instance = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    io.err(`${file}: -: cannot read instance: ${(error as Error).message.split('\n')[0]}`);
+    return EXIT_INVALID;
+  }
+  const problem = checkInstance(instance);
+  if (problem) {
+    io.err(`${file}: -: ${problem}`);
+    return EXIT_INVALID;
+  }
+  try {
+    const result = packVectors(instance as { capacity: number[]; items: number[][] });
+    io.out(JSON.stringify({ bins: result.bins, assignment: result.assignment }));
+    return 0;
+  } catch (error) {
+    if (error instanceof ItemTooLargeError) {
+      io.err(`${file}: items: ${error.message}; no packing exists`);
+      return EXIT_INVALID;
+    }
+    throw error;
+  }
+}
+

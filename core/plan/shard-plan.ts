@@ -60,7 +60,7 @@ export interface PackingGroup {
 
 /** The packed fleet. */
 export interface ShardPlan {
-  /** Shards sorted by name. */
+  /** Shards in (team, tier, pool, index) order. */
   readonly shards: readonly Shard[];
   readonly groups: readonly PackingGroup[];
   /** Proven lower bound on the number of shards the fleet needs under its placement rules. */

@@ -99,6 +99,8 @@ export interface ResourceVector {
 export interface TenantSpec {
   readonly name: string;
   readonly resources: ResourceVector;
+  /** Resource fields this tenant overrides (for pointing messages at the right field). */
+  readonly overridden: readonly (keyof ResourceVector)[];
   readonly peakQps?: number;
 }
 
@@ -336,6 +338,7 @@ export function validateModel(
       tenants.push({
         name,
         resources: { memory: o.memory ?? base.memory, gpuMemory: o.gpuMemory ?? base.gpuMemory, cpu: o.cpu ?? base.cpu },
+        overridden: (['memory', 'gpuMemory', 'cpu'] as const).filter((k) => o[k] !== undefined),
         ...(peak !== undefined ? { peakQps: peak } : {}),
       });
     }

@@ -157,3 +157,13 @@ export function formatMillicores(millicores: number): string {
 export function humanBytes(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }
+
+/**
+ * A readable quantity for messages: exact when it is a whole number of Gi/Mi/Ki,
+ * otherwise GiB with one decimal (`"55.3Gi"`).
+ */
+export function readableBytes(bytes: number): string {
+  const exact = formatBytes(bytes);
+  if (/[KMGTPE]i$/.test(exact) && !/^\d{5,}[KM]i$/.test(exact)) return exact;
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)}Gi` : `${(bytes / 2 ** 20).toFixed(1)}Mi`;
+}

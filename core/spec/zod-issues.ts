@@ -77,11 +77,11 @@ export function fromZodIssues(
         const known = knownFields(issue.path);
         for (const key of issue.keys) {
           const hint = suggest(key, known);
-          const allowed = known.length ? `; known fields are ${known.join(', ')}` : '';
+          const allowed = known.length ? ` (known fields: ${known.join(', ')})` : '';
           out.push({
             file,
             path: [...prefix, ...path, key],
-            message: hint ? `unknown field "${key}"; did you mean "${hint}"?` : `unknown field "${key}"${allowed}`,
+            message: hint ? `unknown field "${key}"; did you mean "${hint}"?` : `unknown field "${key}"; remove it${allowed}`,
           });
         }
         break;

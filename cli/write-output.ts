@@ -1,0 +1,64 @@
+/**
+ * Atomic output: every file is written into a fresh temporary directory beside
+ * `--out`, which is then swapped in with renames. On any failure the temporary
+ * directory is removed and `--out` is exactly as it was.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+
+import type { OutputFile } from '../core/plan/output-file.ts';
+
+/** Marker file that tells modelfleet a directory is its own output and may be replaced. */
+export const OUTPUT_MARKER = '.modelfleet-output';
+
+/** Thrown when `--out` is an existing directory modelfleet did not write. */
+export class UnsafeOutputError extends Error {}
+
+/**
+ * Refuses to replace a non-empty directory that has no output marker (so a
+ * mistaken `--out .` or `--out models` never deletes anything).
+ */
+export function checkOutputDir(outDir: string): void {
+  const abs = resolve(outDir);
+  if (!existsSync(abs)) return;
+  if (!statSync(abs).isDirectory()) throw new UnsafeOutputError(`--out ${outDir} exists and is not a directory; choose another --out`);
+  const entries = readdirSync(abs);
+  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
+    throw new UnsafeOutputError(`--out ${outDir} is a non-empty directory that modelfleet did not write (no ${OUTPUT_MARKER}); refusing to replace it. Choose an empty or new directory`);
+  }
+}
+
+/**
+ * Writes `files` to `outDir` atomically (from the point of view of any reader
+ * that opens `outDir` by name: it sees the old tree or the new one).
+ *
+ * @param beforeSwap - test hook called after the files are written and before the swap
+ */
+export function writeOutputAtomically(outDir: string, files: readonly OutputFile[], beforeSwap?: () => void): void {
+  const target = resolve(outDir);
+  checkOutputDir(outDir);
+  const parent = dirname(target);
+  mkdirSync(parent, { recursive: true });
+  const staging = mkdtempSync(join(parent, `.${basename(target)}.new-`));
+  let old: string | undefined;
+  try {
+    for (const file of files) {
+      const path = resolve(staging, file.path);
+      if (!path.startsWith(staging + sep)) throw new Error(`refusing to write ${file.path}: outside the output directory`);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, file.content);
+    }
+    writeFileSync(join(staging, OUTPUT_MARKER), 'Written by `modelfleet synth`; this directory is replaced on every run.\n');
+    beforeSwap?.();
+    if (existsSync(target)) {
+      old = `${staging}.old`;
+      renameSync(target, old);
+    }
+    renameSync(staging, target);
+  } catch (error) {
+    if (old && !existsSync(target)) renameSync(old, target);
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  if (old) rmSync(old, { recursive: true, force: true });
+}

@@ -1,0 +1,58 @@
+/**
+ * Expands declarations into model copies: one per tenant, or one for an
+ * untenanted model.
+ */
+import type { ModelSpec, ResourceVector } from '../spec/model-spec.ts';
+import type { ModelCopy } from './shard-plan.ts';
+
+/** A copy together with where its sizes were declared, for messages. */
+export interface SourcedCopy extends ModelCopy {
+  /** Field path of each resource inside the declaring file (`['tenants', 'acme', 'memory']` or `['memory']`). */
+  readonly fieldOf: Readonly<Record<keyof ResourceVector, readonly (string | number)[]>>;
+}
+
+/** Name Triton loads a copy under: `<model>.<tenant>`; dots never occur in either part, so it is unambiguous. */
+export function tritonName(model: string, tenant: string | undefined): string {
+  return tenant === undefined ? model : `${model}.${tenant}`;
+}
+
+/** Identity of a copy in messages and diffs: `team/model@tenant`. */
+export function copyId(team: string, model: string, tenant: string | undefined): string {
+  return tenant === undefined ? `${team}/${model}` : `${team}/${model}@${tenant}`;
+}
+
+/** Expands every model into its copies, sorted by id. */
+export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
+  const copies: SourcedCopy[] = [];
+  for (const m of models) {
+    const common = { model: m.name, team: m.team, tier: m.tier, framework: m.framework, gpu: m.gpu, file: m.file, pathPrefix: m.pathPrefix };
+    const own = (field: keyof ResourceVector) => [...m.pathPrefix, field];
+    if (!m.tenants) {
+      copies.push({
+        ...common,
+        id: copyId(m.team, m.name, undefined),
+        tritonName: tritonName(m.name, undefined),
+        resources: m.resources,
+        ...(m.peakQps !== undefined ? { peakQps: m.peakQps } : {}),
+        artifact: m.artifact,
+        fieldOf: { memory: own('memory'), gpuMemory: own('gpuMemory'), cpu: own('cpu') },
+      });
+      continue;
+    }
+    for (const t of m.tenants) {
+      const field = (k: keyof ResourceVector) => (t.overridden.includes(k) ? [...m.pathPrefix, 'tenants', t.name, k] : own(k));
+      copies.push({
+        ...common,
+        id: copyId(m.team, m.name, t.name),
+        tritonName: tritonName(m.name, t.name),
+        tenant: t.name,
+        resources: t.resources,
+        ...(t.peakQps !== undefined ? { peakQps: t.peakQps } : {}),
+        artifact: m.artifact.replaceAll('{tenant}', t.name),
+        fieldOf: { memory: field('memory'), gpuMemory: field('gpuMemory'), cpu: field('cpu') },
+      });
+    }
+  }
+  copies.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return copies;
+}

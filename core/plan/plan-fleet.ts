@@ -1,0 +1,49 @@
+/**
+ * The planning half of `synth`: load → validate → expand tenants → pack →
+ * check rules. Shared by the CLI and the Pulumi program (one code path).
+ */
+import { SpecError, type SpecIssue } from '../errors/spec-issue.ts';
+import { loadFleet, type Fleet } from '../loader/load-fleet.ts';
+import { packShards } from '../packer/pack-shards.ts';
+import type { StackConfig } from '../stack/stack-config.ts';
+import { expandCopies } from './expand-copies.ts';
+import type { ShardPlan } from './shard-plan.ts';
+
+/** Options for `planFleet`. */
+export interface PlanFleetOptions {
+  /** Directory of the fleet (`models`). */
+  readonly modelsDir: string;
+  /** The resolved stack. */
+  readonly stack: StackConfig;
+  /** Directory displayed paths are relative to. @default - the working directory */
+  readonly cwd?: string;
+  /**
+   * Rules checked on the plan; each returns issues (it reports, never throws).
+   * @default - none
+   */
+  readonly rules?: readonly PlanRule[];
+}
+
+/** A planned fleet: what the constructs render. */
+export interface PlannedFleet {
+  readonly stack: StackConfig;
+  readonly fleet: Fleet;
+  readonly plan: ShardPlan;
+}
+
+/**
+ * Plans a fleet. Throws `SpecError` with every problem found at the first
+ * stage that has any (declarations, then packing, then rules).
+ */
+export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet> {
+  const fleet = await loadFleet(options.modelsDir, options.cwd ? { cwd: options.cwd } : {});
+  const namespaces = new Map(fleet.teams.map((t) => [t.name, t.namespace]));
+  const { plan, issues } = packShards(expandCopies(fleet.models), { stack: options.stack, namespaceOf: (team) => namespaces.get(team) ?? team });
+  if (!plan) throw new SpecError(issues);
+  const ruleIssues = (options.rules ?? []).flatMap((rule) => rule(fleet, plan, options.stack));
+  if (ruleIssues.length) throw new SpecError(ruleIssues);
+  return { stack: options.stack, fleet, plan };
+}
+
+/** A rule checked on the plan: reports issues, never throws. */
+export type PlanRule = (fleet: Fleet, plan: ShardPlan, stack: StackConfig) => readonly SpecIssue[];

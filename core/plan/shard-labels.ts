@@ -1,0 +1,50 @@
+/**
+ * Kubernetes labels that identify a shard's objects. The constructs stamp
+ * them; the policy pack reads them back from synthesized Deployments to
+ * rebuild shard views, so the keys are a contract and live here, in core.
+ */
+import type { Shard } from './shard-plan.ts';
+
+/** Label keys modelfleet sets on every object it renders. */
+export const LABEL = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  managedBy: 'app.kubernetes.io/managed-by',
+  team: 'modelfleet.io/team',
+  tier: 'modelfleet.io/tier',
+  pool: 'modelfleet.io/pool',
+  shard: 'modelfleet.io/shard',
+} as const;
+
+/** Value of `app.kubernetes.io/managed-by` on rendered objects. */
+export const MANAGED_BY = 'modelfleet';
+
+/** Value of `app.kubernetes.io/name` on a shard's objects. */
+export const TRITON_APP_NAME = 'triton';
+
+/**
+ * The labels of every object of `shard`.
+ *
+ * @example
+ * shardLabels(shard)['modelfleet.io/tier'] // 'realtime'
+ */
+export function shardLabels(shard: Shard): Readonly<Record<string, string>> {
+  return {
+    [LABEL.name]: TRITON_APP_NAME,
+    [LABEL.instance]: shard.name,
+    [LABEL.managedBy]: MANAGED_BY,
+    [LABEL.team]: shard.team,
+    [LABEL.tier]: shard.tier,
+    [LABEL.pool]: shard.pool,
+    [LABEL.shard]: shard.name,
+  };
+}
+
+/**
+ * The subset of `shardLabels()` that selects a shard's pods. A Deployment's
+ * selector is immutable, so this never includes anything that may change
+ * over the shard's life (tier, pool).
+ */
+export function shardSelectorLabels(shard: Shard): Readonly<Record<string, string>> {
+  return { [LABEL.name]: TRITON_APP_NAME, [LABEL.instance]: shard.name };
+}

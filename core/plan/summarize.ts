@@ -1,0 +1,119 @@
+/**
+ * Human summaries of a planned fleet: a short console report and
+ * `summary.md`, fit for a pull-request comment. Pure: same plan, same text.
+ */
+import type { Fleet } from '../loader/load-fleet.ts';
+import { humanBytes, readableBytes } from '../spec/quantity.ts';
+import type { StackConfig } from '../stack/stack-config.ts';
+import type { ResourceVector } from '../spec/model-spec.ts';
+import type { Shard, ShardPlan } from './shard-plan.ts';
+import { shardResources } from './shard-resources.ts';
+
+/** Fleet-wide totals. */
+export interface FleetTotals {
+  readonly teams: number;
+  readonly models: number;
+  readonly copies: number;
+  readonly shards: number;
+  readonly lowerBound: number;
+  /** GPUs requested with every shard at min replicas. */
+  readonly gpusAtMin: number;
+  /** GPUs requested with every shard at max replicas. */
+  readonly gpusAtMax: number;
+}
+
+/** Computes fleet-wide totals. */
+export function fleetTotals(fleet: Fleet, plan: ShardPlan, stack: StackConfig): FleetTotals {
+  let gpusAtMin = 0;
+  let gpusAtMax = 0;
+  for (const shard of plan.shards) {
+    const gpus = shardResources(stack, shard).gpu?.count ?? 0;
+    gpusAtMin += gpus * shard.minReplicas;
+    gpusAtMax += gpus * shard.maxReplicas;
+  }
+  return {
+    teams: fleet.teams.length,
+    models: fleet.models.length,
+    copies: plan.shards.reduce((n, s) => n + s.copies.length, 0),
+    shards: plan.shards.length,
+    lowerBound: plan.lowerBound,
+    gpusAtMin,
+    gpusAtMax,
+  };
+}
+
+/** Cores with up to two decimals: `4150` → `"4.15"`. */
+const cores = (millicores: number) => String(Math.round(millicores / 10) / 100);
+const pct = (used: number, cap: number) => (cap > 0 ? `${Math.round((used / cap) * 100)}%` : '–');
+
+/** The short report `synth` prints. */
+export function consoleSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfig): string {
+  const t = fleetTotals(fleet, plan, stack);
+  return [
+    `stack ${stack.name}: ${t.teams} teams, ${t.models} models, ${t.copies} model copies`,
+    `packed into ${t.shards} shards (lower bound ${t.lowerBound}${t.shards === t.lowerBound ? ', optimal' : ''})`,
+    `GPUs requested: ${t.gpusAtMin} at min replicas, ${t.gpusAtMax} at max replicas`,
+  ].join('\n');
+}
+
+function utilisation(shard: Shard, key: keyof ResourceVector): string {
+  return pct(shard.used[key], shard.capacity[key]);
+}
+
+/** `summary.md`: totals, per-team use against quota, per-shard fill, packing groups. */
+export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfig): string {
+  const t = fleetTotals(fleet, plan, stack);
+  const out: string[] = [];
+  out.push('# modelfleet plan', '');
+  out.push(`Stack \`${stack.name}\`: **${t.copies} model copies** of ${t.models} models from ${t.teams} teams, packed into **${t.shards} shards** (proven lower bound ${t.lowerBound}).`);
+  out.push(`GPUs requested: **${t.gpusAtMin}** at min replicas, ${t.gpusAtMax} at max replicas.`, '');
+  out.push('## Teams', '', '| team | copies | shards | GPUs (min / max) | GPU quota | CPU cores at max / quota | memory at max / quota |', '|---|---:|---:|---:|---:|---:|---:|');
+  for (const team of fleet.teams) {
+    const shards = plan.shards.filter((s) => s.team === team.name);
+    let gMin = 0;
+    let gMax = 0;
+    let cpu = 0;
+    let mem = 0;
+    for (const s of shards) {
+      const r = shardResources(stack, s);
+      gMin += (r.gpu?.count ?? 0) * s.minReplicas;
+      gMax += (r.gpu?.count ?? 0) * s.maxReplicas;
+      cpu += r.requests.cpu * s.maxReplicas;
+      mem += r.requests.memory * s.maxReplicas;
+    }
+    const copies = shards.reduce((n, s) => n + s.copies.length, 0);
+    out.push(
+      `| ${team.name} | ${copies} | ${shards.length} | ${gMin} / ${gMax} | ${team.quota.gpu} | ${cores(cpu)} / ${cores(team.quota.cpu)} | ${humanBytes(mem)} / ${humanBytes(team.quota.memory)} |`,
+    );
+  }
+  out.push('', '## Packing', '', '| team | tier | pool | copies | shards | lower bound |', '|---|---|---|---:|---:|---:|');
+  for (const g of plan.groups) out.push(`| ${g.team} | ${g.tier} | ${g.pool} | ${g.copies} | ${g.shards} | ${g.lowerBound} |`);
+  out.push('', '## Shards', '', '| shard | tier | pool | copies | GPU memory | host memory | CPU cores | replicas |', '|---|---|---|---:|---:|---:|---:|---:|');
+  for (const s of plan.shards) {
+    const gpu = s.capacity.gpuMemory > 0 ? `${readableBytes(s.used.gpuMemory)} (${utilisation(s, 'gpuMemory')})` : '–';
+    out.push(
+      `| ${s.name} | ${s.tier} | ${s.pool} | ${s.copies.length} | ${gpu} | ${readableBytes(s.used.memory)} (${utilisation(s, 'memory')}) | ${cores(s.used.cpu)} (${utilisation(s, 'cpu')}) | ${s.minReplicas}–${s.maxReplicas} |`,
+    );
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+/** `plan.json` in the documented contract shape (bytes, millicores). */
+export function planJson(plan: ShardPlan): string {
+  const doc = {
+    shards: plan.shards.map((s) => ({
+      name: s.name,
+      namespace: s.namespace,
+      team: s.team,
+      tier: s.tier,
+      pool: s.pool,
+      capacity: { memory: s.capacity.memory, gpuMemory: s.capacity.gpuMemory, cpu: s.capacity.cpu },
+      used: { memory: s.used.memory, gpuMemory: s.used.gpuMemory, cpu: s.used.cpu },
+      replicas: { min: s.minReplicas, max: s.maxReplicas },
+      models: s.copies.map((c) => ({ model: c.model, tenant: c.tenant ?? null, team: c.team })),
+    })),
+    lowerBound: plan.lowerBound,
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

@@ -1,0 +1,13 @@
+// Account-takeover detector shared by every bank: a PyTorch GRU over login and device events (1500Mi host, 2Gi GPU), called on every login.
+import { defineModel } from 'modelfleet';
+
+export default defineModel({
+  name: 'ato-detector',
+  framework: 'pytorch',
+  tier: 'realtime',
+  artifact: 's3://ml-models-prod/fraud/ato-detector/v12',
+  memory: '1500Mi',
+  gpuMemory: '2Gi',
+  cpu: '500m',
+  peakQps: 1500,
+});
