@@ -3,7 +3,7 @@
  * `--out`, which is then swapped in with renames. On any failure the temporary
  * directory is removed and `--out` is exactly as it was.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 
 import type { OutputFile } from '../core/plan/output-file.ts';
@@ -40,6 +40,7 @@ export function writeOutputAtomically(outDir: string, files: readonly OutputFile
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
   const staging = mkdtempSync(join(parent, `.${basename(target)}.new-`));
+  chmodSync(staging, 0o755); // mkdtemp creates 0700; the output is an ordinary directory
   let old: string | undefined;
   try {
     for (const file of files) {

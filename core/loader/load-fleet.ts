@@ -35,12 +35,21 @@ function display(path: string, cwd: string): string {
   return rel.split(sep).join('/');
 }
 
-function firstLines(error: unknown, absDir: string, cwd: string): string {
+/** Explains why importing `absFile` failed: a syntax error with its position, or what it threw and where. */
+function explainLoadFailure(error: unknown, absFile: string, absDir: string, cwd: string): string {
   const raw = error instanceof Error ? error.message : String(error);
   // esbuild reports "Transform failed with 1 error:\n/abs/file.ts:3:7: ERROR: …": keep the useful line.
   const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
-  const errorLine = lines.find((l) => /ERROR:/.test(l)) ?? lines[0] ?? 'unknown error';
-  return errorLine.split(absDir).join(display(absDir, cwd)).replace(/^.*?:(\d+):(\d+): ERROR: /, 'syntax error at line $1, column $2: ');
+  const syntax = lines.find((l) => /ERROR:/.test(l));
+  if (syntax) return syntax.replace(/^.*?:(\d+):(\d+): ERROR: /, 'syntax error at line $1, column $2: ');
+  const where = error instanceof Error && error.stack ? new RegExp(`${escapeRegExp(absFile)}[^:]*:(\\d+):(\\d+)`).exec(error.stack) : null;
+  const name = error instanceof Error ? error.name : 'a non-Error value';
+  const message = (lines[0] ?? 'unknown error').split(absDir).join(display(absDir, cwd));
+  return `it threw ${name}${where ? ` at line ${where[1]}` : ''}: ${message}`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function importFile(absPath: string): Promise<{ module?: Record<string, unknown>; error?: unknown }> {
@@ -62,12 +71,23 @@ function isTsSource(name: string): boolean {
  * @throws SpecError with every problem found, each naming its file and field
  */
 export async function loadFleet(modelsDir: string, options: LoadFleetOptions = {}): Promise<Fleet> {
+  const { fleet, issues } = await collectFleet(modelsDir, options);
+  if (issues.length) throw new SpecError(issues);
+  return fleet;
+}
+
+/**
+ * Like `loadFleet`, but returns the valid part of the fleet together with the
+ * problems instead of throwing, so later stages can report their problems of
+ * the valid declarations in the same run.
+ */
+export async function collectFleet(modelsDir: string, options: LoadFleetOptions = {}): Promise<{ fleet: Fleet; issues: SpecIssue[] }> {
   const cwd = options.cwd ?? process.cwd();
   const root = resolve(cwd, modelsDir);
   const rootShown = display(root, cwd);
   const issues: SpecIssue[] = [];
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new SpecError([{ file: rootShown, path: [], message: 'models directory not found; pass --models DIR or create models/teams.ts' }]);
+    return { fleet: { teams: [], models: [] }, issues: [{ file: rootShown, path: [], message: 'models directory not found; pass --models DIR or create models/teams.ts' }] };
   }
 
   // Discover files (sorted, so the order on disk never matters).
@@ -93,7 +113,7 @@ export async function loadFleet(modelsDir: string, options: LoadFleetOptions = {
     const shown = display(teamsFile, cwd);
     const { module, error } = await importFile(teamsFile);
     if (!module) {
-      issues.push({ file: shown, path: [], message: `failed to load: ${firstLines(error, root, cwd)}` });
+      issues.push({ file: shown, path: [], message: `failed to load: ${explainLoadFailure(error, teamsFile, root, cwd)}` });
     } else if (module.default === undefined) {
       issues.push({ file: shown, path: [], message: 'has no default export; end it with `export default [defineTeam({...}), ...]`' });
     } else {
@@ -118,7 +138,7 @@ export async function loadFleet(modelsDir: string, options: LoadFleetOptions = {
   for (const f of loaded) {
     const shown = display(f.abs, cwd);
     if (!f.module) {
-      issues.push({ file: shown, path: [], message: `failed to load: ${firstLines(f.error, root, cwd)}` });
+      issues.push({ file: shown, path: [], message: `failed to load: ${explainLoadFailure(f.error, f.abs, root, cwd)}` });
       continue;
     }
     const exported = f.module.default;
@@ -169,8 +189,7 @@ export async function loadFleet(modelsDir: string, options: LoadFleetOptions = {
   if (issues.length === 0 && models.length === 0) {
     issues.push({ file: rootShown, path: [], message: `the fleet declares no models; add ${rootShown}/<team>/<model>.ts with export default defineModel({...})` });
   }
-  if (issues.length) throw new SpecError(issues);
   teams.sort((a, b) => (a.name < b.name ? -1 : 1));
   models.sort((a, b) => (a.team !== b.team ? (a.team < b.team ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { teams, models };
+  return { fleet: { teams, models }, issues };
 }

@@ -3,7 +3,7 @@
  * check rules. Shared by the CLI and the Pulumi program (one code path).
  */
 import { SpecError, type SpecIssue } from '../errors/spec-issue.ts';
-import { loadFleet, type Fleet } from '../loader/load-fleet.ts';
+import { collectFleet, type Fleet } from '../loader/load-fleet.ts';
 import { packShards } from '../packer/pack-shards.ts';
 import type { StackConfig } from '../stack/stack-config.ts';
 import { expandCopies } from './expand-copies.ts';
@@ -32,14 +32,16 @@ export interface PlannedFleet {
 }
 
 /**
- * Plans a fleet. Throws `SpecError` with every problem found at the first
- * stage that has any (declarations, then packing, then rules).
+ * Plans a fleet. Throws `SpecError` with every problem found: declaration
+ * problems together with the packing problems of the valid declarations;
+ * rules run only on a fleet that is otherwise valid (a partial fleet would
+ * under-count quota use).
  */
 export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet> {
-  const fleet = await loadFleet(options.modelsDir, options.cwd ? { cwd: options.cwd } : {});
+  const { fleet, issues: loadIssues } = await collectFleet(options.modelsDir, options.cwd ? { cwd: options.cwd } : {});
   const namespaces = new Map(fleet.teams.map((t) => [t.name, t.namespace]));
   const { plan, issues } = packShards(expandCopies(fleet.models), { stack: options.stack, namespaceOf: (team) => namespaces.get(team) ?? team });
-  if (!plan) throw new SpecError(issues);
+  if (!plan || loadIssues.length) throw new SpecError([...loadIssues, ...issues]);
   const ruleIssues = (options.rules ?? []).flatMap((rule) => rule(fleet, plan, options.stack));
   if (ruleIssues.length) throw new SpecError(ruleIssues);
   return { stack: options.stack, fleet, plan };

@@ -84,8 +84,9 @@ export type DefinedModel = ModelDeclaration & { readonly [MODEL_BRAND]: true };
  *   artifact: 's3://ml-models/fraud/txn-scorer/{tenant}',
  * });
  */
-export function defineModel<const T extends ModelDeclaration>(declaration: T): T & { readonly [MODEL_BRAND]: true } {
-  return Object.defineProperty({ ...declaration }, MODEL_BRAND, { value: true, enumerable: false }) as T & { readonly [MODEL_BRAND]: true };
+export function defineModel(declaration: ModelDeclaration): DefinedModel {
+  // Not generic on purpose: a plain parameter type makes the compiler flag unknown fields (typos).
+  return Object.defineProperty({ ...declaration }, MODEL_BRAND, { value: true, enumerable: false }) as DefinedModel;
 }
 
 /** Resource needs of one loaded copy: bytes, bytes, millicores. */

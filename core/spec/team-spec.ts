@@ -36,8 +36,8 @@ export const TEAM_BRAND: unique symbol = Symbol.for('modelfleet.team') as never;
  * @example
  * defineTeam({ name: 'fraud', quota: { gpu: 8, cpu: '64', memory: '512Gi' } })
  */
-export function defineTeam<const T extends TeamDeclaration>(declaration: T): T & { readonly [TEAM_BRAND]: true } {
-  return Object.defineProperty({ ...declaration }, TEAM_BRAND, { value: true, enumerable: false }) as T & { readonly [TEAM_BRAND]: true };
+export function defineTeam(declaration: TeamDeclaration): TeamDeclaration & { readonly [TEAM_BRAND]: true } {
+  return Object.defineProperty({ ...declaration }, TEAM_BRAND, { value: true, enumerable: false }) as TeamDeclaration & { readonly [TEAM_BRAND]: true };
 }
 
 /** A validated team. */

@@ -1,0 +1,38 @@
+/**
+ * cdk8s constructs that render a `ShardPlan` into Kubernetes objects.
+ */
+export { TeamTenancy, DEFAULT_CONTAINER_LIMIT, DEFAULT_CONTAINER_REQUEST } from './team-tenancy.ts';
+export type { TeamTenancyProps, PodSecurityLevel } from './team-tenancy.ts';
+export {
+  TritonShard,
+  TRITON_HTTP_PORT,
+  TRITON_GRPC_PORT,
+  TRITON_METRICS_PORT,
+  MODELS_CHECKSUM_ANNOTATION,
+  DEFAULT_FETCHER_LIMITS,
+  DEFAULT_FETCHER_REQUESTS,
+} from './triton-shard.ts';
+export type { TritonShardProps } from './triton-shard.ts';
+export { ShardRoute } from './shard-route.ts';
+export type { ShardRouteProps } from './shard-route.ts';
+export { VirtualService } from './virtual-service.ts';
+export type { VirtualServiceProps } from './virtual-service.ts';
+export { FleetChart } from './fleet-chart.ts';
+export type { FleetChartProps } from './fleet-chart.ts';
+export { renderFleet, renderFleetObjects, toYamlDocuments, KUSTOMIZATION_FILE } from './render-fleet.ts';
+export type { RenderFleetInput, RenderedFleet, RenderedFile, FleetManifest, KubeObject } from './render-fleet.ts';
+export {
+  shardConfigData,
+  fetchModelsScript,
+  modelsJson,
+  rcloneSource,
+  shellQuote,
+  configChecksum,
+  MODELS_JSON_KEY,
+  FETCH_SCRIPT_KEY,
+  MODEL_REPOSITORY_PATH,
+} from './shard-config-data.ts';
+export type { ModelsJsonEntry, RcloneSource } from './shard-config-data.ts';
+export { toQuantities } from './container-size.ts';
+export type { ContainerSize } from './container-size.ts';
+export type * from './imports/networking.istio.io.ts';

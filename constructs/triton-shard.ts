@@ -1,0 +1,301 @@
+/**
+ * One shard of the plan as Kubernetes objects: the ConfigMap listing its
+ * model copies, the Triton Deployment, its Service and its autoscaler.
+ */
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { shardLabels, shardSelectorLabels } from '../core/plan/shard-labels.ts';
+import type { Shard } from '../core/plan/shard-plan.ts';
+import { shardResources } from '../core/plan/shard-resources.ts';
+import { formatBytes } from '../core/spec/quantity.ts';
+import type { StackConfig } from '../core/stack/stack-config.ts';
+import { toQuantities, type ContainerSize } from './container-size.ts';
+import { configChecksum, FETCH_SCRIPT_KEY, MODEL_REPOSITORY_PATH, shardConfigData } from './shard-config-data.ts';
+
+/** Triton's HTTP/REST port. */
+export const TRITON_HTTP_PORT = 8000;
+/** Triton's gRPC port. */
+export const TRITON_GRPC_PORT = 8001;
+/** Triton's Prometheus metrics port. */
+export const TRITON_METRICS_PORT = 8002;
+
+/** Pod-template annotation holding the SHA-256 of the shard ConfigMap's data. */
+export const MODELS_CHECKSUM_ANNOTATION = 'modelfleet.io/models-checksum';
+
+/** Properties for `TritonShard`. */
+export interface TritonShardProps {
+  /** The packed shard to render, as produced by `packShards()`. */
+  readonly shard: Shard;
+
+  /** The stack: images, the shard's pool (node selector, tolerations, GPU resource) and tier policies. */
+  readonly stack: StackConfig;
+
+  /**
+   * Size of the memory-backed `/dev/shm` of the Triton container, in bytes.
+   * Triton's Python backend and shared-memory clients need far more than the
+   * container runtime's 64Mi default. It counts against the memory limit.
+   *
+   * @default - 1Gi
+   */
+  readonly shmSizeBytes?: number;
+
+  /**
+   * Longest time, in seconds, a replica may take from container start to
+   * serving (loading every model) before the kubelet restarts it. The startup
+   * probe allows this much; liveness checks start only afterwards.
+   *
+   * @default 600
+   */
+  readonly startupTimeoutSeconds?: number;
+
+  /**
+   * UID and GID both containers run as; non-root for Pod Security `restricted`.
+   *
+   * @default 1000 - the `triton-server` user of NGC Triton images
+   */
+  readonly runAsUser?: number;
+
+  /**
+   * Requests of the init container that copies model artifacts.
+   *
+   * @default - 250m CPU, 256Mi memory
+   */
+  readonly fetcherRequests?: ContainerSize;
+
+  /**
+   * Limits of the init container that copies model artifacts.
+   *
+   * @default - 1 CPU, 1Gi memory
+   */
+  readonly fetcherLimits?: ContainerSize;
+}
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+const PROBE_PERIOD_SECONDS = 10;
+
+/** Default of `TritonShardProps.fetcherRequests`. */
+export const DEFAULT_FETCHER_REQUESTS: ContainerSize = { cpuMillicores: 250, memoryBytes: 256 * MiB };
+/** Default of `TritonShardProps.fetcherLimits`. */
+export const DEFAULT_FETCHER_LIMITS: ContainerSize = { cpuMillicores: 1000, memoryBytes: 1 * GiB };
+
+/**
+ * A Triton inference server Deployment serving one shard's model copies.
+ *
+ * Objects, all named `shard.name` in `shard.namespace` and labelled with
+ * `shardLabels()`:
+ * - **ConfigMap** with `models.json` (the copies and their artifacts) and
+ *   `fetch-models.sh`, the script the init container runs;
+ * - **Deployment**: an rclone init container copies every artifact into an
+ *   emptyDir model repository, then Triton starts in explicit model-control
+ *   mode with one `--load-model` per copy. Resources come from
+ *   `shardResources()`; GPU pools get their extended resource as request and
+ *   limit. Pods satisfy Pod Security `restricted`. The pod template carries
+ *   the ConfigMap's checksum, so changing the copies rolls the pods;
+ * - **Service** (ClusterIP) on 8000 http, 8001 grpc, 8002 metrics;
+ * - **HorizontalPodAutoscaler** between the shard's min and max replicas on
+ *   the tier's CPU utilisation target.
+ *
+ * The Deployment's selector is `shardSelectorLabels()`, independent of the
+ * construct path, so moving the construct never changes the immutable selector.
+ *
+ * @example
+ * for (const shard of plan.shards) new TritonShard(chart, shard.name, { shard, stack });
+ */
+export class TritonShard extends Construct {
+  /** Labels of every object of the shard. */
+  public readonly labels: Readonly<Record<string, string>>;
+  /** The ConfigMap with `models.json` and `fetch-models.sh`. */
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The Triton Deployment. */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The ClusterIP Service in front of the Deployment. */
+  public readonly service: k8s.KubeService;
+  /** The autoscaler of the Deployment. */
+  public readonly autoscaler: k8s.KubeHorizontalPodAutoscalerV2;
+
+  /**
+   * Defines the objects of one shard.
+   *
+   * @param scope the team's chart (it must have no namespace)
+   * @param id construct id; the shard name by convention
+   * @param props the shard and the stack
+   */
+  public constructor(scope: Construct, id: string, props: TritonShardProps) {
+    super(scope, id);
+    const { shard, stack } = props;
+    const fail = (message: string): never => {
+      throw new Error(`[${this.node.path}] shard ${shard.name}: ${message}`);
+    };
+    if (shard.copies.length === 0) fail('has no model copies; the packer never emits an empty shard');
+    if (shard.minReplicas < 1) fail(`minReplicas is ${shard.minReplicas}; a HorizontalPodAutoscaler needs at least 1`);
+    if (shard.maxReplicas < shard.minReplicas) fail(`maxReplicas ${shard.maxReplicas} is below minReplicas ${shard.minReplicas}`);
+    const tier = stack.tiers[shard.tier] ?? fail(`tier ${shard.tier} is not defined by stack ${stack.name}`);
+    const pool = stack.pools.find((p) => p.name === shard.pool) ?? fail(`pool ${shard.pool} is not defined by stack ${stack.name}`);
+    const resources = shardResources(stack, shard);
+
+    const name = shard.name;
+    const namespace = shard.namespace;
+    this.labels = shardLabels(shard);
+    const labels = { ...this.labels };
+    const selector = { ...shardSelectorLabels(shard) };
+    const user = props.runAsUser ?? 1000;
+    const shmSizeBytes = props.shmSizeBytes ?? 1 * GiB;
+    const startupTimeoutSeconds = props.startupTimeoutSeconds ?? 600;
+
+    const data = shardConfigData(shard);
+    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
+      metadata: { name, namespace, labels },
+      data,
+    });
+
+    const gpu: { [key: string]: k8s.Quantity } = resources.gpu
+      ? { [resources.gpu.resource]: k8s.Quantity.fromNumber(resources.gpu.count) }
+      : {};
+    const tritonNames = shard.copies.map((c) => c.tritonName).sort();
+    const restricted: k8s.SecurityContext = {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: user,
+      runAsGroup: user,
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+    const httpGet = (path: string) => ({ path, port: k8s.IntOrString.fromString('http') });
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name, namespace, labels },
+      spec: {
+        replicas: shard.minReplicas,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels,
+            annotations: { [MODELS_CHECKSUM_ANNOTATION]: configChecksum(data) },
+          },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: user,
+              runAsGroup: user,
+              fsGroup: user,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            nodeSelector: { ...pool.nodeSelector },
+            tolerations: pool.tolerations.map((t) => ({ ...t })),
+            initContainers: [
+              {
+                name: 'fetch-models',
+                image: stack.fetcherImage,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['/bin/sh', `/etc/modelfleet/${FETCH_SCRIPT_KEY}`],
+                env: [{ name: 'HOME', value: '/tmp' }],
+                resources: {
+                  requests: toQuantities(props.fetcherRequests ?? DEFAULT_FETCHER_REQUESTS),
+                  limits: toQuantities(props.fetcherLimits ?? DEFAULT_FETCHER_LIMITS),
+                },
+                securityContext: restricted,
+                volumeMounts: [
+                  { name: 'models', mountPath: MODEL_REPOSITORY_PATH },
+                  { name: 'config', mountPath: '/etc/modelfleet', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            containers: [
+              {
+                name: 'triton',
+                image: stack.image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['tritonserver'],
+                args: [
+                  `--model-repository=${MODEL_REPOSITORY_PATH}`,
+                  '--model-control-mode=explicit',
+                  ...tritonNames.map((n) => `--load-model=${n}`),
+                ],
+                env: [{ name: 'HOME', value: '/tmp' }],
+                ports: [
+                  { name: 'http', containerPort: TRITON_HTTP_PORT, protocol: 'TCP' },
+                  { name: 'grpc', containerPort: TRITON_GRPC_PORT, protocol: 'TCP' },
+                  { name: 'metrics', containerPort: TRITON_METRICS_PORT, protocol: 'TCP' },
+                ],
+                startupProbe: {
+                  httpGet: httpGet('/v2/health/ready'),
+                  periodSeconds: PROBE_PERIOD_SECONDS,
+                  timeoutSeconds: 5,
+                  failureThreshold: Math.max(1, Math.ceil(startupTimeoutSeconds / PROBE_PERIOD_SECONDS)),
+                },
+                readinessProbe: {
+                  httpGet: httpGet('/v2/health/ready'),
+                  periodSeconds: 5,
+                  timeoutSeconds: 2,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  httpGet: httpGet('/v2/health/live'),
+                  periodSeconds: PROBE_PERIOD_SECONDS,
+                  timeoutSeconds: 5,
+                  failureThreshold: 3,
+                },
+                resources: {
+                  requests: {
+                    ...toQuantities({ cpuMillicores: resources.requests.cpu, memoryBytes: resources.requests.memory }),
+                    ...gpu,
+                  },
+                  limits: {
+                    ...toQuantities({ cpuMillicores: resources.limits.cpu, memoryBytes: resources.limits.memory }),
+                    ...gpu,
+                  },
+                },
+                securityContext: restricted,
+                volumeMounts: [
+                  { name: 'models', mountPath: MODEL_REPOSITORY_PATH, readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'dshm', mountPath: '/dev/shm' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name } },
+              { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(formatBytes(shmSizeBytes)) } },
+              { name: 'models', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name, namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [
+          { name: 'http', port: TRITON_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' },
+          { name: 'grpc', port: TRITON_GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc'), protocol: 'TCP', appProtocol: 'grpc' },
+          { name: 'metrics', port: TRITON_METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP', appProtocol: 'http' },
+        ],
+      },
+    });
+
+    this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata: { name, namespace, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicas: shard.minReplicas,
+        maxReplicas: shard.maxReplicas,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: tier.targetCpuUtilizationPercent } },
+          },
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * `modelfleet synth` on the example fleet, end to end: what it prints, what it
+ * writes, that `kubectl kustomize` renders it, and that output is byte-identical
+ * across runs, working directories and file orders.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'cli/modelfleet.mjs');
+const scratch = mkdtempSync(join(tmpdir(), 'modelfleet-synth-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function runCli(args: string[], cwd = ROOT) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('synth on the example fleet', () => {
+  const out = join(scratch, 'dist');
+  let first: ReturnType<typeof runCli>;
+  beforeAll(() => {
+    first = runCli(['synth', '--out', out]);
+  });
+
+  it('succeeds and prints a short summary', () => {
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^stack default: 5 teams, 17 models, 600 model copies\npacked into \d+ shards \(lower bound \d+(, optimal)?\)\nGPUs requested: \d+ at min replicas, \d+ at max replicas\nwrote \d+ files to .+\/ \(kubectl kustomize .+ renders \d+ objects\)\n$/);
+  });
+
+  it('writes plan.json in the documented shape, every copy placed exactly once', () => {
+    const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
+    expect(Object.keys(plan).sort()).toEqual(['lowerBound', 'shards']);
+    const ids = plan.shards.flatMap((s: { models: { team: string; model: string; tenant: string | null }[] }) => s.models.map((m) => `${m.team}/${m.model}@${m.tenant}`));
+    expect(ids).toHaveLength(600);
+    expect(new Set(ids).size).toBe(600);
+    for (const s of plan.shards) {
+      expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'namespace', 'team', 'tier', 'pool', 'capacity', 'used', 'models']));
+      for (const k of ['memory', 'gpuMemory', 'cpu']) expect(s.used[k]).toBeLessThanOrEqual(s.capacity[k]);
+      expect(s.name.length).toBeLessThanOrEqual(63);
+    }
+    expect(plan.shards.length).toBeGreaterThanOrEqual(plan.lowerBound);
+    expect(plan.lowerBound).toBeGreaterThan(0);
+  });
+
+  it('writes summary.md and a kustomization that kubectl renders completely', () => {
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('# modelfleet plan');
+    const kustomization = readFileSync(join(out, 'kustomization.yaml'), 'utf8');
+    const files = readTree(out);
+    const manifestObjects = Object.entries(files)
+      .filter(([p]) => p.startsWith('manifests/'))
+      .flatMap(([, text]) => parseAllDocuments(text).map((d) => d.toJS()))
+      .filter(Boolean);
+    for (const p of Object.keys(files).filter((f) => f.startsWith('manifests/'))) expect(kustomization).toContain(p);
+    const rendered = spawnSync('kubectl', ['kustomize', out], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    expect(rendered.error).toBeUndefined();
+    expect(rendered.stderr).toBe('');
+    expect(rendered.status).toBe(0);
+    const objects = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).filter(Boolean);
+    expect(objects.length).toBe(manifestObjects.length);
+    const kinds = new Set(objects.map((o: { kind: string }) => o.kind));
+    for (const kind of ['Namespace', 'ResourceQuota', 'LimitRange', 'Deployment', 'Service', 'ConfigMap', 'HorizontalPodAutoscaler', 'VirtualService']) expect(kinds).toContain(kind);
+    expect(first.stdout).toContain(`renders ${objects.length} objects`);
+  });
+
+  it('is byte-identical across runs, working directories and file orders', () => {
+    const again = join(scratch, 'again');
+    expect(runCli(['synth', '--out', again]).code).toBe(0);
+    expect(readTree(again)).toEqual(readTree(out));
+
+    // From another working directory, with absolute paths.
+    const elsewhere = join(scratch, 'elsewhere');
+    expect(runCli(['synth', '--models', join(ROOT, 'models'), '--out', elsewhere], tmpdir()).code).toBe(0);
+    expect(readTree(elsewhere)).toEqual(readTree(out));
+
+    // The same fleet copied file by file in reverse order (a different directory order on disk).
+    const copy = join(ROOT, '.tmp-fleet-copy');
+    rmSync(copy, { recursive: true, force: true });
+    try {
+      const files = Object.keys(readTree(join(ROOT, 'models'))).sort().reverse();
+      for (const f of files) cpSync(join(ROOT, 'models', f), join(copy, f));
+      const reordered = join(scratch, 'reordered');
+      expect(runCli(['synth', '--models', copy, '--out', reordered]).code).toBe(0);
+      expect(readTree(reordered)).toEqual(readTree(out));
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('replaces its own previous output atomically and keeps no staging directories', () => {
+    writeFileSync(join(out, 'stale.txt'), 'from an older run\n');
+    expect(runCli(['synth', '--out', out]).code).toBe(0);
+    expect(existsSync(join(out, 'stale.txt'))).toBe(false);
+    expect(readdirSync(scratch).filter((n) => n.includes('.new-'))).toEqual([]);
+  });
+
+  it('synthesizes with a stack from Pulumi.<name>.yaml', () => {
+    const dev = join(scratch, 'dev');
+    const { code, stdout } = runCli(['synth', '--stack', 'dev', '--out', dev]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('stack dev:');
+    expect(readFileSync(join(dev, 'manifests', 'fraud.yaml'), 'utf8')).toContain('inference.dev.modelfleet.internal');
+  });
+});
+
+describe('pack', () => {
+  it('packs a vector instance and prints bins and assignment', () => {
+    const file = join(scratch, 'instance.json');
+    writeFileSync(file, JSON.stringify({ capacity: [10, 10], items: [[6, 1], [5, 5], [4, 4], [1, 9]] }));
+    const { code, stdout } = runCli(['pack', file]);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.bins).toBe(2); // {1,9}+{6,1} and {5,5}+{4,4}
+    expect(result.assignment).toHaveLength(4);
+  });
+
+  it('rejects malformed instances with exit 1', () => {
+    const file = join(scratch, 'bad.json');
+    writeFileSync(file, JSON.stringify({ capacity: [10], items: [[11]] }));
+    const { code, stderr } = runCli(['pack', file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('items: item 0 exceeds the bin capacity');
+  });
+});
