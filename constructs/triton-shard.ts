@@ -186,7 +186,7 @@ export class TritonShard extends Construct {
               seccompProfile: { type: 'RuntimeDefault' },
             },
             nodeSelector: { ...pool.nodeSelector },
-            tolerations: pool.tolerations.map((t) => ({ ...t })),
+            tolerations: pool.tolerations.length ? pool.tolerations.map((t) => ({ ...t })) : undefined,
             initContainers: [
               {
                 name: 'fetch-models',

@@ -58,6 +58,23 @@ describe('packShards', () => {
     `);
   });
 
+  it('keeps every other group\'s shard names and contents when an unrelated model is added', () => {
+    const before = [
+      model('fraud', { name: 'scorer', gpuMemory: '6Gi', tenants: tenants(9) }),
+      model('search', { name: 'ranker', tier: 'interactive', gpuMemory: '3Gi', tenants: tenants(20) }),
+    ];
+    const after = [
+      ...before,
+      // Another team, and the same team in another tier: neither may touch the groups above.
+      model('search', { name: 'embedder', gpuMemory: '5Gi', tenants: tenants(7) }),
+      model('fraud', { name: 'rules', tier: 'batch', gpuMemory: '2Gi', tenants: tenants(40) }),
+    ];
+    const a = packShards(expandCopies(before), { stack }).plan!;
+    const b = packShards(expandCopies(after), { stack }).plan!;
+    for (const shard of a.shards) expect(b.shards.find((s) => s.name === shard.name)).toEqual(shard);
+    expect(b.shards.length).toBeGreaterThan(a.shards.length);
+  });
+
   const fleetArb = fc.array(
     fc.record({
       team: fc.constantFrom('fraud', 'search', 'recsys'),

@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { renderFleet, renderFleetObjects } from '../../constructs/render-fleet.ts';
+import { validateManifest, validateManifests } from '../support/validate-manifests.ts';
+import { defaultStack, plan, teams } from './small-fleet.ts';
+
+const stack = defaultStack();
+const input = { stack, teams, plan };
+
+function kubectlAvailable(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('renderFleet', () => {
+  it('writes one manifest per team and a kustomization listing them', () => {
+    const { files, objectCount } = renderFleet(input);
+    expect(files.map((f) => f.path)).toEqual(['kustomization.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml']);
+    const kustomization = parseAllDocuments(files[0]!.content)[0]!.toJS();
+    expect(kustomization).toEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['manifests/fraud.yaml', 'manifests/search.yaml'],
+    });
+    // Namespace, ResourceQuota, LimitRange per team; ConfigMap, Deployment, Service, HPA, VirtualService per shard.
+    expect(objectCount).toBe(2 * 3 + 2 * 5);
+  });
+
+  it('is deterministic and independent of the order teams are given in', () => {
+    const a = renderFleet(input);
+    const b = renderFleet({ ...input, teams: [...teams].reverse() });
+    expect(b).toEqual(a);
+  });
+
+  it('orders each file: tenancy first, then each shard and its route', () => {
+    const [fraud] = renderFleetObjects(input);
+    expect(fraud!.objects.map((o) => o.kind)).toEqual([
+      'Namespace',
+      'ResourceQuota',
+      'LimitRange',
+      'ConfigMap',
+      'Deployment',
+      'Service',
+      'HorizontalPodAutoscaler',
+      'VirtualService',
+    ]);
+  });
+
+  it('sets metadata.namespace on every namespaced object and none on the Namespace', () => {
+    for (const manifest of renderFleetObjects(input)) {
+      for (const o of manifest.objects) {
+        if (o.kind === 'Namespace') expect(o.metadata.namespace, o.metadata.name).toBeUndefined();
+        else expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe(manifest.team);
+      }
+    }
+  });
+
+  it('rejects a shard of an undeclared team', () => {
+    expect(() => renderFleet({ ...input, teams: teams.filter((t) => t.name === 'fraud') })).toThrow(
+      /search-batch-cpu-std-1 belong to undeclared team\(s\) search/,
+    );
+  });
+
+  it('matches the golden file', async () => {
+    const { files } = renderFleet(input);
+    const all = files.map((f) => `# ==> ${f.path} <==\n${f.content}`).join('\n');
+    await expect(all).toMatchFileSnapshot('./__golden__/small-fleet.k8s.yaml');
+  });
+});
+
+describe('strict schema validation', () => {
+  it('accepts every object of the small fleet (Kubernetes 1.27 and the Istio CRD)', () => {
+    const objects = renderFleetObjects(input).flatMap((m) => m.objects);
+    expect(objects.length).toBeGreaterThan(0);
+    expect(validateManifests(objects)).toEqual([]);
+  });
+
+  it('rejects unknown fields in built-in kinds and in the VirtualService', () => {
+    const objects = renderFleetObjects(input).flatMap((m) => m.objects);
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    const bad = structuredClone(deployment) as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    bad.spec.template.spec.containers[0]!.livenesProbe = {};
+    expect(validateManifest(bad)).toEqual([
+      'Deployment fraud/fraud-realtime-gpu-l4-1: /spec/template/spec/containers/0: must NOT have additional properties (livenesProbe)',
+    ]);
+
+    const vs = structuredClone(objects.find((o) => o.kind === 'VirtualService')!) as { spec: { http: Record<string, unknown>[] } };
+    vs.spec.http[0]!.routes = [];
+    expect(validateManifest(vs)).toEqual([
+      'VirtualService fraud/fraud-realtime-gpu-l4-1: /spec/http/0: must NOT have additional properties (routes)',
+    ]);
+  });
+
+  it('rejects wrong types and unknown kinds', () => {
+    expect(validateManifest({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 'http' }] } })).toEqual([
+      'Service s: /spec/ports/0/port: must be integer',
+    ]);
+    expect(validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })[0]).toMatch(/no schema for example.com\/v1 Widget/);
+  });
+});
+
+describe.runIf(kubectlAvailable())('kubectl kustomize', () => {
+  it('renders every object of the fleet', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelfleet-kustomize-'));
+    try {
+      const { files, objectCount } = renderFleet(input);
+      for (const f of files) {
+        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+        writeFileSync(join(dir, f.path), f.content);
+      }
+      const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+      const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind: string; metadata: { name: string } } | null).filter((d) => d !== null);
+      expect(docs).toHaveLength(objectCount);
+      const rendered = renderFleetObjects(input).flatMap((m) => m.objects.map((o) => `${o.kind}/${o.metadata.name}`));
+      expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(rendered.sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,208 @@
+import { Chart, Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import type { Shard } from '../../core/plan/shard-plan.ts';
+import { configChecksum, fetchModelsScript, modelsJson, rcloneSource, shardConfigData } from '../../constructs/shard-config-data.ts';
+import { MODELS_CHECKSUM_ANNOTATION, TritonShard } from '../../constructs/triton-shard.ts';
+import { cpuShard, defaultStack, gpuShard } from './small-fleet.ts';
+
+const stack = defaultStack();
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function synth(shard: Shard, extra: Partial<ConstructorParameters<typeof TritonShard>[2]> = {}) {
+  const chart = Testing.chart();
+  new TritonShard(chart, shard.name, { shard, stack, ...extra });
+  const objects = Testing.synth(chart) as any[];
+  const byKind = (kind: string) => objects.find((o) => o.kind === kind);
+  const deployment = byKind('Deployment');
+  const pod = deployment.spec.template.spec;
+  const triton = pod.containers.find((c: any) => c.name === 'triton');
+  return { objects, byKind, deployment, pod, triton, fetcher: pod.initContainers[0] };
+}
+
+describe('TritonShard', () => {
+  it('renders ConfigMap, Deployment, Service and HPA, all named after the shard in its namespace', () => {
+    const { objects } = synth(gpuShard);
+    expect(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'v1 ConfigMap fraud/fraud-realtime-gpu-l4-1',
+      'apps/v1 Deployment fraud/fraud-realtime-gpu-l4-1',
+      'v1 Service fraud/fraud-realtime-gpu-l4-1',
+      'autoscaling/v2 HorizontalPodAutoscaler fraud/fraud-realtime-gpu-l4-1',
+    ]);
+    for (const o of objects) {
+      expect(o.metadata.labels).toEqual({
+        'app.kubernetes.io/name': 'triton',
+        'app.kubernetes.io/instance': 'fraud-realtime-gpu-l4-1',
+        'app.kubernetes.io/managed-by': 'modelfleet',
+        'modelfleet.io/team': 'fraud',
+        'modelfleet.io/tier': 'realtime',
+        'modelfleet.io/pool': 'gpu-l4',
+        'modelfleet.io/shard': 'fraud-realtime-gpu-l4-1',
+      });
+    }
+  });
+
+  it('requests and limits the pool GPU resource on a GPU shard', () => {
+    const { triton } = synth(gpuShard);
+    expect(triton.resources).toEqual({
+      requests: { cpu: '1500m', memory: '7644Mi', 'nvidia.com/gpu': 1 },
+      limits: { cpu: '7500m', memory: '29Gi', 'nvidia.com/gpu': 1 },
+    });
+  });
+
+  it('uses the pool gpuResource name (MIG slices, time-slicing)', () => {
+    const mig = {
+      ...stack,
+      pools: stack.pools.map((p) => (p.name === 'gpu-l4' ? { ...p, gpuResource: 'nvidia.com/mig-1g.10gb', gpusPerReplica: 2 } : p)),
+    };
+    const chart = Testing.chart();
+    new TritonShard(chart, 'Shard', { shard: gpuShard, stack: mig });
+    const triton = (Testing.synth(chart) as any[]).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    expect(triton.resources.requests['nvidia.com/mig-1g.10gb']).toBe(2);
+    expect(triton.resources.limits['nvidia.com/mig-1g.10gb']).toBe(2);
+    expect(triton.resources.limits['nvidia.com/gpu']).toBeUndefined();
+  });
+
+  it('has no GPU resource, GPU toleration or GPU node selector on a CPU shard', () => {
+    const { triton, pod } = synth(cpuShard);
+    expect(triton.resources).toEqual({ requests: { cpu: '2600m', memory: '5632Mi' }, limits: { cpu: '15', memory: '60Gi' } });
+    expect(JSON.stringify(pod)).not.toContain('nvidia.com/gpu');
+    expect(pod.nodeSelector).toEqual({ 'modelfleet.io/pool': 'cpu-std' });
+    expect(pod.tolerations).toBeUndefined();
+  });
+
+  it('schedules onto the pool with its node selector and tolerations', () => {
+    const { pod } = synth(gpuShard);
+    expect(pod.nodeSelector).toEqual({ 'modelfleet.io/pool': 'gpu-l4', 'nvidia.com/gpu.product': 'NVIDIA-L4' });
+    expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  });
+
+  it('starts Triton in explicit mode with one sorted --load-model per copy', () => {
+    const { triton } = synth(gpuShard);
+    expect(triton.image).toBe(stack.image);
+    expect(triton.command).toEqual(['tritonserver']);
+    expect(triton.args).toEqual([
+      '--model-repository=/models',
+      '--model-control-mode=explicit',
+      '--load-model=embedder',
+      '--load-model=txn-scorer.acme',
+      '--load-model=txn-scorer.globex',
+    ]);
+    expect(triton.args.filter((a: string) => a.startsWith('--load-model=')).length).toBe(gpuShard.copies.length);
+    expect(triton.ports).toEqual([
+      { name: 'http', containerPort: 8000, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 8001, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 8002, protocol: 'TCP' },
+    ]);
+  });
+
+  it('probes readiness, liveness and a slow startup over HTTP', () => {
+    const { triton } = synth(gpuShard, { startupTimeoutSeconds: 900 });
+    expect(triton.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
+    expect(triton.livenessProbe.httpGet).toEqual({ path: '/v2/health/live', port: 'http' });
+    expect(triton.startupProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
+    expect(triton.startupProbe.periodSeconds * triton.startupProbe.failureThreshold).toBe(900);
+  });
+
+  it('fetches artifacts in an init container into the shared model repository', () => {
+    const { fetcher, triton, pod, byKind } = synth(gpuShard);
+    expect(fetcher.image).toBe(stack.fetcherImage);
+    expect(fetcher.command).toEqual(['/bin/sh', '/etc/modelfleet/fetch-models.sh']);
+    expect(fetcher.volumeMounts).toContainEqual({ name: 'models', mountPath: '/models' });
+    expect(triton.volumeMounts).toContainEqual({ name: 'models', mountPath: '/models', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'models', emptyDir: {} });
+    expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: gpuShard.name } });
+    expect(byKind('ConfigMap').data).toEqual(shardConfigData(gpuShard));
+  });
+
+  it('gives Triton a memory-backed /dev/shm and a writable /tmp', () => {
+    const { triton, pod } = synth(gpuShard, { shmSizeBytes: 2 * 2 ** 30 });
+    expect(pod.volumes).toContainEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } });
+    expect(triton.volumeMounts).toContainEqual({ name: 'dshm', mountPath: '/dev/shm' });
+    expect(triton.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+  });
+
+  it('meets Pod Security "restricted" in both containers', () => {
+    const { pod } = synth(gpuShard);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const c of [...pod.initContainers, ...pod.containers]) {
+      expect(c.securityContext, c.name).toMatchObject({
+        allowPrivilegeEscalation: false,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it('rolls the pods exactly when the ConfigMap contents change', () => {
+    const a = synth(gpuShard).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION];
+    expect(a).toBe(configChecksum(shardConfigData(gpuShard)));
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    const moved = { ...gpuShard, copies: gpuShard.copies.map((c) => (c.tritonName === 'embedder' ? { ...c, artifact: 'gs://fraud-models/embedder-v2' } : c)) };
+    expect(synth(moved).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION]).not.toBe(a);
+  });
+
+  it('selects its pods by stable labels in the Deployment and the Service', () => {
+    const { deployment, byKind } = synth(gpuShard);
+    const selector = { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': gpuShard.name };
+    expect(deployment.spec.selector).toEqual({ matchLabels: selector });
+    expect(deployment.spec.template.metadata.labels).toMatchObject(selector);
+    expect(deployment.spec.replicas).toBe(2);
+    const service = byKind('Service');
+    expect(service.spec.selector).toEqual(selector);
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports.map((p: any) => [p.name, p.port, p.appProtocol])).toEqual([
+      ['http', 8000, 'http'],
+      ['grpc', 8001, 'grpc'],
+      ['metrics', 8002, 'http'],
+    ]);
+  });
+
+  it('autoscales between the shard replicas on the tier CPU target', () => {
+    const hpa = synth(cpuShard).byKind('HorizontalPodAutoscaler');
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: cpuShard.name },
+      minReplicas: 1,
+      maxReplicas: 4,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+    });
+  });
+
+  it('names the construct path when a shard cannot be rendered', () => {
+    const chart = new Chart(Testing.app(), 'fraud');
+    expect(() => new TritonShard(chart, 'bad', { shard: { ...gpuShard, minReplicas: 0 }, stack })).toThrow(
+      '[fraud/bad] shard fraud-realtime-gpu-l4-1: minReplicas is 0; a HorizontalPodAutoscaler needs at least 1',
+    );
+    expect(() => new TritonShard(chart, 'bad2', { shard: { ...gpuShard, pool: 'gpu-h100' }, stack })).toThrow(
+      '[fraud/bad2] shard fraud-realtime-gpu-l4-1: pool gpu-h100 is not defined by stack default',
+    );
+  });
+});
+
+describe('shard ConfigMap data', () => {
+  it('lists copies sorted by Triton name with their artifacts', () => {
+    expect(modelsJson(gpuShard).map((e) => [e.name, e.tenant, e.artifact])).toEqual([
+      ['embedder', null, 'gs://fraud-models/embedder'],
+      ['txn-scorer.acme', 'acme', 's3://ml-models/fraud/txn-scorer/acme'],
+      ['txn-scorer.globex', 'globex', 's3://ml-models/fraud/txn-scorer/globex'],
+    ]);
+  });
+
+  it('maps artifact URIs to rclone on-the-fly remotes with env auth', () => {
+    expect(rcloneSource('s3://ml-models/fraud/txn-scorer/acme')).toEqual({ path: ':s3:ml-models/fraud/txn-scorer/acme', flags: ['--s3-env-auth'] });
+    expect(rcloneSource('gs://bucket/a/b/')).toEqual({ path: ':gcs:bucket/a/b', flags: ['--gcs-env-auth'] });
+    expect(rcloneSource('as://acct/container/m')).toEqual({ path: ':azureblob,account=acct:container/m', flags: ['--azureblob-env-auth'] });
+    expect(rcloneSource('/mnt/models/x')).toEqual({ path: '/mnt/models/x', flags: [] });
+    expect(() => rcloneSource('http://example.com/m')).toThrow(/not an s3/);
+  });
+
+  it('generates a fail-fast script with one copy per model', () => {
+    const script = fetchModelsScript(gpuShard);
+    expect(script.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(script).toContain('\nset -eu\n');
+    expect(script.match(/^rclone copy /gm)).toHaveLength(3);
+    expect(script).toContain('rclone copy --s3-env-auth :s3:ml-models/fraud/txn-scorer/acme /models/txn-scorer.acme\n');
+  });
+});
