@@ -26,7 +26,7 @@ import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { parse } from 'yaml';
 
 /** One generated module: which CRD, which served version, and the names to give sub-schemas. */
-interface ImportSpec {
+export interface ImportSpec {
   /** CRD file name inside the CRD directory. */
   readonly crdFile: string;
   /** Served version whose schema is used (`v1`). */
@@ -39,7 +39,8 @@ interface ImportSpec {
   readonly specName: string;
 }
 
-const IMPORTS: readonly ImportSpec[] = [
+/** Every generated module. */
+export const IMPORTS: readonly ImportSpec[] = [
   {
     crdFile: 'networking.istio.io_virtualservices.yaml',
     version: 'v1',
@@ -147,10 +148,17 @@ export async function generateImport(spec: ImportSpec, crdDir: string): Promise<
   return ts;
 }
 
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Default CRD directory: `shared/reference/crds` beside the repository. */
+export const DEFAULT_CRD_DIR = join(REPO, '..', 'shared', 'reference', 'crds');
+
+/** Output directory of the generated modules. */
+export const IMPORTS_DIR = join(REPO, 'constructs', 'imports');
+
 async function main(): Promise<void> {
-  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  const crdDir = resolve(process.argv[2] ?? join(repo, '..', 'shared', 'reference', 'crds'));
-  const outDir = join(repo, 'constructs', 'imports');
+  const crdDir = resolve(process.argv[2] ?? DEFAULT_CRD_DIR);
+  const outDir = IMPORTS_DIR;
   mkdirSync(outDir, { recursive: true });
   for (const spec of IMPORTS) {
     const text = await generateImport(spec, crdDir);

@@ -86,13 +86,13 @@ describe('strict schema validation', () => {
   it('rejects unknown fields in built-in kinds and in the VirtualService', () => {
     const objects = renderFleetObjects(input).flatMap((m) => m.objects);
     const deployment = objects.find((o) => o.kind === 'Deployment')!;
-    const bad = structuredClone(deployment) as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    const bad = structuredClone(deployment) as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
     bad.spec.template.spec.containers[0]!.livenesProbe = {};
     expect(validateManifest(bad)).toEqual([
       'Deployment fraud/fraud-realtime-gpu-l4-1: /spec/template/spec/containers/0: must NOT have additional properties (livenesProbe)',
     ]);
 
-    const vs = structuredClone(objects.find((o) => o.kind === 'VirtualService')!) as { spec: { http: Record<string, unknown>[] } };
+    const vs = structuredClone(objects.find((o) => o.kind === 'VirtualService')!) as unknown as { spec: { http: Record<string, unknown>[] } };
     vs.spec.http[0]!.routes = [];
     expect(validateManifest(vs)).toEqual([
       'VirtualService fraud/fraud-realtime-gpu-l4-1: /spec/http/0: must NOT have additional properties (routes)',
