@@ -30,9 +30,9 @@ export interface ModelsJsonEntry {
 
 /** How rclone reads one artifact. */
 export interface RcloneSource {
-  /** rclone path: an on-the-fly remote (`:s3:bucket/path`) or a local absolute path. */
+  /** rclone path: an on-the-fly remote (`:s3:bucket/path`). */
   readonly path: string;
-  /** Backend flags (`--s3-env-auth`), empty for local paths. */
+  /** Backend flags (`--s3-env-auth`). */
   readonly flags: readonly string[];
 }
 
@@ -43,7 +43,6 @@ export interface RcloneSource {
  * - `s3://bucket/path` → `:s3:bucket/path` with `--s3-env-auth`
  * - `gs://bucket/path` → `:gcs:bucket/path` with `--gcs-env-auth`
  * - `as://account/container/path` → `:azureblob,account=account:container/path` with `--azureblob-env-auth`
- * - `/absolute/path` → the same path (rclone's local backend; the volume must be mounted)
  *
  * @throws Error for any other form (the loader rejects those before a plan exists)
  */
@@ -61,8 +60,7 @@ export function rcloneSource(artifact: string): RcloneSource {
         return { path: `:azureblob,account=${host}:${path}`, flags: ['--azureblob-env-auth'] };
     }
   }
-  if (artifact.startsWith('/')) return { path: artifact, flags: [] };
-  throw new Error(`artifact ${JSON.stringify(artifact)} is not an s3://, gs://, as:// URI or an absolute path`);
+  throw new Error(`artifact ${JSON.stringify(artifact)} is not an s3://, gs:// or as:// URI`);
 }
 
 /** Quotes `value` for a POSIX shell. */

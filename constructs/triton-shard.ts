@@ -168,7 +168,8 @@ export class TritonShard extends Construct {
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name, namespace, labels },
       spec: {
-        replicas: shard.minReplicas,
+        // No `replicas`: the HorizontalPodAutoscaler owns the count (between the shard's min and
+        // max). Setting it here would reset the autoscaler's decision on every apply or GitOps sync.
         selector: { matchLabels: selector },
         template: {
           metadata: {

@@ -57,8 +57,8 @@ interface ModelFields {
    */
   readonly tenants?: readonly string[] | Readonly<Record<string, TenantOverride>>;
   /**
-   * Where the model repository entry lives (`s3://…`, `gs://…`, `as://…` or an
-   * absolute path on a mounted volume). Tenanted models must include `{tenant}`.
+   * Where the model repository entry lives (`s3://…`, `gs://…` or `as://…`).
+   * Tenanted models must include `{tenant}`.
    */
   readonly artifact: string;
 }
@@ -250,7 +250,7 @@ const modelSchema = z.strictObject({
   artifact: z.string().min(1),
 });
 
-const ARTIFACT_RE = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._{}\/-]*)?|gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/[A-Za-z0-9._{}\/-]*)?|as:\/\/[A-Za-z0-9._{}\/-]+|\/[A-Za-z0-9._{}\/-]+)$/;
+const ARTIFACT_RE = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._{}\/-]*)?|gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/[A-Za-z0-9._{}\/-]*)?|as:\/\/[A-Za-z0-9._{}\/-]+)$/;
 
 /** Picks the loosest tier whose promise still meets a latency target. */
 export function tierForLatency(p99LatencyMs: number): SlaTier | undefined {
@@ -304,7 +304,7 @@ export function validateModel(
       issues.push({
         file,
         path: at('artifact'),
-        message: `${JSON.stringify(raw.artifact)} is not a model location Triton can load; use s3://bucket/path, gs://bucket/path, as://account/container/path or an absolute path on a mounted volume`,
+        message: `${JSON.stringify(raw.artifact)} is not a model location Triton can load; use s3://bucket/path, gs://bucket/path or as://account/container/path (volume paths are not supported yet)`,
       });
     } else if (tenanted && !raw.artifact.includes('{tenant}')) {
       issues.push({

@@ -146,7 +146,7 @@ const poolSchema = z.strictObject({
 const tierSchema = z.strictObject({
   pools: z.array(z.string()).min(1).optional(),
   headroomPercent: z.number().min(0).max(90).optional(),
-  minReplicas: z.number().int().min(0).max(1000).optional(),
+  minReplicas: z.number().int().min(1).max(1000).optional(), // scale to zero needs an event-driven autoscaler (KEDA)
   maxReplicas: z.number().int().min(1).max(1000).optional(),
   targetCpuUtilizationPercent: z.number().int().min(1).max(100).optional(),
 });

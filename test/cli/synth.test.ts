@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { validateManifests } from '../support/validate-manifests.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'cli/modelfleet.mjs');
@@ -79,6 +80,15 @@ describe('synth on the example fleet', () => {
     const kinds = new Set(objects.map((o: { kind: string }) => o.kind));
     for (const kind of ['Namespace', 'ResourceQuota', 'LimitRange', 'Deployment', 'Service', 'ConfigMap', 'HorizontalPodAutoscaler', 'VirtualService']) expect(kinds).toContain(kind);
     expect(first.stdout).toContain(`renders ${objects.length} objects`);
+  });
+
+  it('emits only objects that validate strictly (Kubernetes 1.27 schemas, Istio CRDs; unknown fields rejected)', () => {
+    const objects = Object.entries(readTree(out))
+      .filter(([p]) => p.startsWith('manifests/'))
+      .flatMap(([, text]) => parseAllDocuments(text).map((d) => d.toJS()))
+      .filter(Boolean);
+    expect(objects.length).toBeGreaterThan(200);
+    expect(validateManifests(objects)).toEqual([]);
   });
 
   it('is byte-identical across runs, working directories and file orders', () => {

@@ -41,7 +41,7 @@ const gpuCopies = [
 
 const cpuCopies = [
   copy({ model: 'ranker', team: 'search', tier: 'batch', framework: 'python', gpu: false, resources: { memory: 4 * Gi, gpuMemory: 0, cpu: 2000 }, artifact: 'as://searchacct/models/ranker' }),
-  copy({ model: 'query-parser', team: 'search', tier: 'batch', framework: 'pytorch', gpu: false, resources: { memory: 512 * Mi, gpuMemory: 0, cpu: 100 }, artifact: '/mnt/models/search/query-parser' }),
+  copy({ model: 'query-parser', team: 'search', tier: 'batch', framework: 'pytorch', gpu: false, resources: { memory: 512 * Mi, gpuMemory: 0, cpu: 100 }, artifact: 'gs://ml-models-search/query-parser' }),
 ].sort((a, b) => (a.id < b.id ? -1 : 1));
 
 /** The GPU shard: three copies of team fraud on gpu-l4. */
