@@ -35,7 +35,7 @@ export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(key)) out += out ? `.${key}` : key;
+    else if (/^[A-Za-z_$][\w$:-]*$/.test(key)) out += out ? `.${key}` : key;
     else out += `[${JSON.stringify(key)}]`;
   }
   return out || '-';

@@ -32,7 +32,7 @@ export interface LoadFleetOptions {
 /** Path for messages: relative to `cwd`, with forward slashes. */
 function display(path: string, cwd: string): string {
   const rel = relative(cwd, path) || '.';
-  return rel.split(sep).join('/');
+  return (rel.startsWith('..') ? path : rel).split(sep).join('/');
 }
 
 /** Explains why importing `absFile` failed: a syntax error with its position, or what it threw and where. */

@@ -30,7 +30,8 @@ export function loadStack(options: LoadStackOptions = {}): StackConfig {
   }
   const dir = options.dir ?? process.cwd();
   const path = join(dir, `Pulumi.${options.name}.yaml`);
-  const file = relative(process.cwd(), path) || path;
+  const rel = relative(process.cwd(), path);
+  const file = rel && !rel.startsWith('..') ? rel : path;
   if (!/^[a-zA-Z0-9._-]+$/.test(options.name)) {
     throw new SpecError([{ file: `Pulumi.${options.name}.yaml`, path: [], message: `stack name ${JSON.stringify(options.name)} may only contain letters, digits, ".", "_" and "-"` }]);
   }

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatIssues, SpecError } from '../../core/errors/spec-issue.ts';
+import { loadStack } from '../../core/stack/load-stack.ts';
+import { resolveStack, shardCapacity } from '../../core/stack/stack-config.ts';
+
+const Gi = 2 ** 30;
+const dir = mkdtempSync(join(tmpdir(), 'modelfleet-stack-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function stackIssues(yaml: string): string {
+  writeFileSync(join(dir, 'Pulumi.t.yaml'), yaml);
+  try {
+    loadStack({ name: 't', dir });
+  } catch (error) {
+    if (error instanceof SpecError) return formatIssues(error.issues).replaceAll(dir, '<dir>');
+    throw error;
+  }
+  return '';
+}
+
+describe('stack config', () => {
+  it('embeds a default stack with two GPU pools and a CPU pool', () => {
+    const stack = loadStack();
+    expect(stack.pools.map((p) => [p.name, p.kind, p.node.gpuMemory / Gi])).toEqual([
+      ['gpu-l4', 'gpu', 24],
+      ['gpu-a100-80g', 'gpu', 80],
+      ['cpu-std', 'cpu', 0],
+    ]);
+    // L4 node: 32Gi − 3Gi reserved − 1Gi server, 30% realtime headroom.
+    expect(shardCapacity(stack.pools[0]!, stack.serverOverhead, 30)).toEqual({
+      memory: Math.floor(28 * Gi * 0.7),
+      gpuMemory: Math.floor(23 * Gi * 0.7),
+      cpu: Math.floor(7000 * 0.7),
+    });
+  });
+
+  it('overrides the default from Pulumi.<name>.yaml: pools replace, tiers merge', () => {
+    stackIssues(`config:
+  kubernetes:context: x
+  modelfleet:pools:
+    cpu-big: { kind: cpu, memory: 256Gi, cpu: "64" }
+  modelfleet:tiers:
+    realtime: { pools: [cpu-big], minReplicas: 3 }
+    interactive: { pools: [cpu-big] }
+    batch: { pools: [cpu-big] }
+`);
+    const stack = loadStack({ name: 't', dir });
+    expect(stack.name).toBe('t');
+    expect(stack.pools.map((p) => p.name)).toEqual(['cpu-big']);
+    expect(stack.tiers.realtime).toMatchObject({ pools: ['cpu-big'], minReplicas: 3, maxReplicas: 8, headroomPercent: 30 });
+  });
+
+  it('names the stack file and config key of every problem', () => {
+    expect(
+      stackIssues(`config:
+  modelfleet:tiers:
+    realtime: { minReplicas: 9, pools: [gpu-h100] }
+  modelfleet:pools:
+    gpu-x: { kind: gpu, memory: 8Gi, cpu: "4" }
+    cpu-std: { kind: cpu, memory: 64Gi, cpu: "16" }
+    gpu-l4: { kind: gpu, memory: 32Gi, gpuMemory: 24Gi, cpu: "8" }
+    gpu-a100-80g: { kind: gpu, memory: 120Gi, gpuMemory: 80Gi, cpu: "12" }
+`),
+    ).toMatchInlineSnapshot(`
+      "<dir>/Pulumi.t.yaml: modelfleet:pools.gpu-x.gpuMemory: is required for a gpu pool; give the memory of one GPU (or MIG slice), e.g. "24Gi"
+      <dir>/Pulumi.t.yaml: modelfleet:tiers.realtime.pools[0]: pool "gpu-h100" is not defined; defined pools are gpu-x, cpu-std, gpu-l4, gpu-a100-80g
+      <dir>/Pulumi.t.yaml: modelfleet:tiers.realtime.minReplicas: 9 is above maxReplicas 8; lower minReplicas or raise maxReplicas"
+    `);
+    expect(stackIssues('config:\n  modelfleet:imagee: x\n')).toContain('Pulumi.t.yaml: modelfleet:imagee: unknown field "imagee"; did you mean "image"?');
+    expect(stackIssues('config: [\n')).toContain('Pulumi.t.yaml: -: is not valid YAML');
+  });
+
+  it('rejects a missing stack file and unsafe stack names', () => {
+    expect(() => loadStack({ name: 'missing', dir })).toThrow(/stack file not found/);
+    expect(() => loadStack({ name: '../etc/passwd', dir })).toThrow(/may only contain letters/);
+  });
+
+  it('resolves the embedded input without issues', () => {
+    expect(resolveStack('default', '(embedded default stack)', {}).issues).toEqual([]);
+  });
+});
