@@ -1,0 +1,6 @@
+import { defineTeam } from 'modelfleet';
+
+export default [
+  defineTeam({ name: 'payments', quota: { gpu: 16, cpu: '64', memory: '256Gi' } }),
+  defineTeam({ name: 'support', quota: { gpu: 4, cpu: '32', memory: '128Gi' } }),
+];
