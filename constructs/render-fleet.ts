@@ -51,6 +51,8 @@ export interface RenderedFleet {
   readonly files: RenderedFile[];
   /** Number of Kubernetes objects across the manifests. */
   readonly objectCount: number;
+  /** The objects behind the manifest files, one entry per team. */
+  readonly manifests: readonly FleetManifest[];
 }
 
 /** Name of the kustomization file `renderFleet()` writes beside `manifests/`. */
@@ -113,5 +115,6 @@ export function renderFleet(input: RenderFleetInput): RenderedFleet {
       ...manifests.map((m) => ({ path: m.path, content: toYamlDocuments(m.objects) })),
     ],
     objectCount: manifests.reduce((n, m) => n + m.objects.length, 0),
+    manifests,
   };
 }

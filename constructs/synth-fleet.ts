@@ -9,7 +9,7 @@ import { shardResources } from '../core/plan/shard-resources.ts';
 import { consoleSummary, markdownSummary, planJson } from '../core/plan/summarize.ts';
 import { loadStack } from '../core/stack/load-stack.ts';
 import { checkTeamQuotas } from '../policies/team-quota.ts';
-import { renderFleet } from './render-fleet.ts';
+import { renderFleet, type FleetManifest } from './render-fleet.ts';
 
 /** Options for `synthFleet`. */
 export interface SynthFleetOptions {
@@ -28,6 +28,8 @@ export interface SynthResult {
   readonly files: readonly OutputFile[];
   /** Number of Kubernetes objects in the manifests. */
   readonly objectCount: number;
+  /** The objects behind the manifest files, one entry per team (what the Pulumi program registers). */
+  readonly manifests: readonly FleetManifest[];
   /** The short report printed on success. */
   readonly consoleSummary: string;
 }
@@ -54,6 +56,7 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
     planned,
     files,
     objectCount: rendered.objectCount,
+    manifests: rendered.manifests,
     consoleSummary: consoleSummary(planned.fleet, planned.plan, stack),
   };
 }

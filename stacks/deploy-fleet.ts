@@ -1,0 +1,81 @@
+/**
+ * What the Pulumi program does, short of reading its config: synthesize the
+ * fleet exactly as `modelfleet synth` does, register every object, and
+ * compute the stack outputs.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { synthFleet, type SynthResult } from '../constructs/synth-fleet.ts';
+import { SpecError, formatIssues } from '../core/errors/spec-issue.ts';
+import { fleetOutputs, type FleetOutputs } from './fleet-outputs.ts';
+import { registerFleet, type RegisteredObject } from './register-fleet.ts';
+
+/** Arguments of `deployFleet`. */
+export interface DeployFleetArgs {
+  /** Fleet directory, relative to `cwd`. */
+  readonly modelsDir: string;
+
+  /**
+   * Stack whose `Pulumi.<stackName>.yaml` configures pools, tiers and routing
+   * (as `modelfleet synth --stack <stackName>`).
+   *
+   * @default - the embedded default stack
+   */
+  readonly stackName?: string;
+
+  /**
+   * Directory `modelsDir` and `Pulumi.<stackName>.yaml` are resolved against
+   * and file names in messages are relative to.
+   *
+   * @default - the working directory
+   */
+  readonly cwd?: string;
+
+  /**
+   * Kubernetes provider for every resource.
+   *
+   * @default - the default provider
+   */
+  readonly provider?: pulumi.ProviderResource;
+}
+
+/** What `deployFleet` returns. */
+export interface DeployedFleet {
+  /** The stack outputs. */
+  readonly outputs: FleetOutputs;
+  /** Every registered object, in registration order. */
+  readonly resources: readonly RegisteredObject[];
+}
+
+/**
+ * Turns a synth failure into a `pulumi.RunError`, which Pulumi reports
+ * without a stack trace: the `FILE: FIELD: message` lines `synth` prints,
+ * then the count. Any other error is returned unchanged.
+ */
+export function synthFailure(error: unknown): unknown {
+  if (!(error instanceof SpecError)) return error;
+  const n = error.issues.length;
+  return new pulumi.RunError(`${formatIssues(error.issues)}\nmodelfleet: ${n} problem${n === 1 ? '' : 's'} found; nothing was applied`);
+}
+
+/**
+ * Synthesizes the fleet with `synthFleet` (the pipeline `modelfleet synth`
+ * runs), registers every rendered object with `registerFleet` and returns the
+ * stack outputs. Throws `pulumi.RunError` listing every problem when the
+ * fleet or the stack file is invalid or breaks a rule; nothing is registered
+ * then.
+ */
+export async function deployFleet(args: DeployFleetArgs): Promise<DeployedFleet> {
+  let result: SynthResult;
+  try {
+    result = await synthFleet({
+      modelsDir: args.modelsDir,
+      ...(args.stackName !== undefined ? { stackName: args.stackName } : {}),
+      ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
+    });
+  } catch (error) {
+    throw synthFailure(error);
+  }
+  // The very objects behind synth's manifest files.
+  const resources = registerFleet(result.manifests, args.provider ? { provider: args.provider } : {});
+  return { outputs: fleetOutputs(result.planned), resources };
+}

@@ -1,0 +1,172 @@
+/**
+ * Registers synthesized Kubernetes objects as typed Pulumi resources: the
+ * objects `modelfleet synth` renders, applied as they are.
+ */
+import type * as pulumi from '@pulumi/pulumi';
+import type { FleetManifest, KubeObject } from '../constructs/render-fleet.ts';
+import { kubeKindOf, type KubeKind } from './kube-kinds.ts';
+
+/** Options for `registerFleet`. */
+export interface RegisterFleetOptions {
+  /**
+   * Kubernetes provider every resource is registered with.
+   *
+   * @default - the default provider, configured by the stack's `kubernetes:*` config
+   */
+  readonly provider?: pulumi.ProviderResource;
+}
+
+/** One registered object. */
+export interface RegisteredObject {
+  /** The Pulumi resource name (the last part of its URN); see `resourceName`. */
+  readonly name: string;
+  /** Manifest file the object comes from (`manifests/fraud.yaml`). */
+  readonly path: string;
+  /** The object, exactly as synthesized; it is the resource's input. */
+  readonly object: KubeObject;
+  /** The typed resource. */
+  readonly resource: pulumi.CustomResource;
+  /** What the resource was given as `dependsOn`: its Namespace for a namespaced object, else nothing. */
+  readonly dependsOn: readonly pulumi.CustomResource[];
+}
+
+/** Thrown when objects cannot be registered as they are; lists every problem, one per line. */
+export class FleetRegistrationError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`cannot register the fleet's objects:\n${problems.join('\n')}`);
+    this.name = 'FleetRegistrationError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * The Pulumi resource name of an object: `<namespace>/<kind>/<name>` for a
+ * namespaced object (`fraud/Deployment/fraud-realtime-gpu-l4-1`), and
+ * `<kind>/<name>` for a cluster-scoped one (`Namespace/fraud`).
+ *
+ * Made only of the object's Kubernetes identity, so a name changes exactly
+ * when the object it stands for does, and a preview shows real changes only.
+ * Unique per type token (the URN's other half), because Kubernetes names are
+ * unique per kind and namespace; the kind keeps names readable in a preview.
+ * Kubernetes names contain no `:`, so the URN stays well formed.
+ */
+export function resourceName(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  const { name, namespace } = object.metadata;
+  return namespace === undefined ? `${object.kind}/${name}` : `${namespace}/${object.kind}/${name}`;
+}
+
+/** An object checked and ready to register. */
+interface Planned {
+  readonly path: string;
+  readonly object: KubeObject;
+  readonly kind: KubeKind;
+  readonly name: string;
+}
+
+const BASE_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
+
+const isNamespace = (p: Planned) => p.kind.apiVersion === 'v1' && p.kind.kind === 'Namespace';
+
+/** `apiVersion kind namespace/name`, for messages. */
+function describe(object: KubeObject): string {
+  const { name, namespace } = object.metadata ?? {};
+  return `${object.apiVersion} ${object.kind} ${namespace === undefined ? '' : `${namespace}/`}${String(name)}`;
+}
+
+/** Kubernetes identity (group, kind, namespace, name); the version does not make another object. */
+function identity(object: KubeObject): string {
+  const group = object.apiVersion.includes('/') ? object.apiVersion.slice(0, object.apiVersion.lastIndexOf('/')) : '';
+  return `${group} ${object.kind} ${object.metadata.namespace ?? ''} ${object.metadata.name}`;
+}
+
+/** Checks every object and names its resource; throws once with every problem. */
+function plan(manifests: readonly FleetManifest[]): Planned[] {
+  const problems: string[] = [];
+  const planned: Planned[] = [];
+  const seen = new Map<string, string>();
+  for (const manifest of manifests) {
+    for (const object of manifest.objects) {
+      const at = `${manifest.path}: ${describe(object)}`;
+      const kind = kubeKindOf(object);
+      if (!kind) {
+        problems.push(`${at}: no typed @pulumi/kubernetes resource is mapped to apiVersion ${object.apiVersion}, kind ${object.kind}; map it in stacks/kube-kinds.ts`);
+        continue;
+      }
+      const { name, namespace } = object.metadata ?? {};
+      if (typeof name !== 'string' || name === '') {
+        problems.push(`${at}: metadata.name is missing; every rendered object needs an explicit name`);
+        continue;
+      }
+      if (kind.namespaced && (typeof namespace !== 'string' || namespace === '')) {
+        problems.push(`${at}: metadata.namespace is missing; the object would land in the provider's default namespace`);
+        continue;
+      }
+      if (!kind.namespaced && namespace !== undefined) {
+        problems.push(`${at}: metadata.namespace is set on a cluster-scoped ${object.kind}; remove it`);
+        continue;
+      }
+      if (kind.fields !== '*') {
+        const allowed = new Set(kind.fields);
+        const dropped = Object.keys(object).filter((k) => !BASE_FIELDS.has(k) && !allowed.has(k));
+        if (dropped.length) {
+          problems.push(`${at}: field(s) ${dropped.join(', ')} would be dropped by the typed resource, which passes only ${['metadata', ...kind.fields].join(', ')}`);
+          continue;
+        }
+      }
+      const key = identity(object);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        problems.push(`${at}: rendered twice (also in ${first}); Kubernetes would keep only one`);
+        continue;
+      }
+      seen.set(key, manifest.path);
+      planned.push({ path: manifest.path, object, kind, name: resourceName(object) });
+    }
+  }
+  const namespaces = new Set(planned.filter(isNamespace).map((p) => p.object.metadata.name));
+  for (const p of planned) {
+    const ns = p.object.metadata.namespace;
+    if (p.kind.namespaced && ns !== undefined && !namespaces.has(ns)) {
+      problems.push(`${p.path}: ${describe(p.object)}: namespace ${ns} is not among the rendered objects; render its Namespace so the object can depend on it`);
+    }
+  }
+  if (problems.length) throw new FleetRegistrationError(problems);
+  return planned;
+}
+
+/**
+ * Registers every object of `manifests` as a typed `@pulumi/kubernetes`
+ * resource (the mapping is `KUBE_KINDS`): Namespaces first, then every other
+ * object in manifest order, each depending (`dependsOn`) on its Namespace so
+ * that namespaces are created first and deleted last.
+ *
+ * Every object is checked before anything is registered: an unmapped kind, a
+ * field the typed class would drop, a missing name or namespace, a namespace
+ * that is not rendered, or an object rendered twice throws one
+ * `FleetRegistrationError` listing every problem, and nothing is registered.
+ *
+ * @returns the registered objects, in registration order
+ * @example
+ * const manifests = renderFleetObjects({ stack, teams: fleet.teams, plan });
+ * registerFleet(manifests, { provider });
+ */
+export function registerFleet(manifests: readonly FleetManifest[], options: RegisterFleetOptions = {}): RegisteredObject[] {
+  const planned = plan(manifests);
+  const base: pulumi.CustomResourceOptions = options.provider ? { provider: options.provider } : {};
+  const registered: RegisteredObject[] = [];
+  const namespaces = new Map<string, pulumi.CustomResource>();
+  const add = (p: Planned, dependsOn: pulumi.CustomResource[]) => {
+    const resource = p.kind.register(p.name, p.object, dependsOn.length ? { ...base, dependsOn } : base);
+    registered.push({ name: p.name, path: p.path, object: p.object, resource, dependsOn });
+    return resource;
+  };
+  for (const p of planned.filter(isNamespace)) namespaces.set(p.object.metadata.name, add(p, []));
+  for (const p of planned) {
+    if (isNamespace(p)) continue;
+    const ns = p.object.metadata.namespace;
+    add(p, p.kind.namespaced && ns !== undefined ? [namespaces.get(ns)!] : []);
+  }
+  return registered;
+}

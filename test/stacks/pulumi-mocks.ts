@@ -1,0 +1,92 @@
+/**
+ * Pulumi mocks that record what the SDK sends the engine for every resource:
+ * type token, name, inputs, dependencies (the URNs of `dependsOn`, resolved by
+ * the SDK) and provider reference. `newResource` echoes the inputs as state.
+ *
+ * The dependencies are not in the mocks' `newResource` arguments, so the
+ * recorder wraps the mock monitor's `registerResource`, which receives the
+ * SDK's RegisterResourceRequest, the message the engine would get.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+/** One RegisterResource call. */
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly inputs: Record<string, unknown>;
+  /** URNs the resource depends on. */
+  readonly dependencies: readonly string[];
+  /** Provider reference (`<provider urn>::<id>`), or `''` for the default provider. */
+  readonly provider: string;
+}
+
+/** The recorder `setRecordingMocks` returns. */
+export interface Recorder {
+  /** Answered registrations, in the order the monitor answered them. */
+  readonly registrations: Registration[];
+  /** Resolves once `count` registrations are answered (rejects after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<Registration[]>;
+}
+
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getDependenciesList(): string[];
+  getProvider(): string;
+}
+type Callback = (err: unknown, response?: { getUrn(): string }) => void;
+interface Monitor {
+  registerResource(req: RegisterResourceRequest, callback: Callback): Promise<void>;
+}
+
+/** Installs recording mocks; call it before any resource is constructed. */
+export async function setRecordingMocks(project: string, stack: string): Promise<Recorder> {
+  const registrations: Registration[] = [];
+  let waiters: { count: number; resolve: (r: Registration[]) => void }[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({ id: `${args.name}_id`, state: args.inputs }),
+      call: (args) => args.inputs,
+    },
+    project,
+    stack,
+    false,
+  );
+  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    original(req, (err, response) => {
+      if (!err && response) {
+        registrations.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: response.getUrn(),
+          inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
+          dependencies: req.getDependenciesList(),
+          provider: req.getProvider(),
+        });
+        const ready = waiters.filter((w) => registrations.length >= w.count);
+        waiters = waiters.filter((w) => registrations.length < w.count);
+        for (const w of ready) w.resolve(registrations);
+      }
+      callback(err, response);
+    });
+  return {
+    registrations,
+    waitFor(count, timeoutMs = 10_000) {
+      if (registrations.length >= count) return Promise.resolve(registrations);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${registrations.length} of ${count} resources were registered`)), timeoutMs);
+        waiters.push({ count, resolve: (r) => (clearTimeout(timer), resolve(r)) });
+      });
+    },
+  };
+}
+
+/** The value of an output (mocks resolve every output). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}

@@ -1,0 +1,184 @@
+/**
+ * `registerFleet` under Pulumi mocks: every synthesized object of a small
+ * fleet becomes exactly one typed @pulumi/kubernetes resource with the
+ * object as its input, in its namespace, depending on its Namespace, with the
+ * given provider. Dependencies are observed where the engine would see them:
+ * in the RegisterResource requests the SDK sends (see `pulumi-mocks.ts`).
+ */
+import { resolve } from 'node:path';
+import * as k8s from '@pulumi/kubernetes';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderFleetObjects, type FleetManifest, type KubeObject } from '../../constructs/render-fleet.ts';
+import { synthFleet } from '../../constructs/synth-fleet.ts';
+import { KUBE_KINDS } from '../../stacks/kube-kinds.ts';
+import { FleetRegistrationError, registerFleet, resourceName, type RegisteredObject } from '../../stacks/register-fleet.ts';
+import { setRecordingMocks, valueOf, type Registration } from './pulumi-mocks.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FLEET = 'test/stacks/fleet/models';
+
+/** The type token each rendered (apiVersion, kind) must be registered as. */
+const TYPE_TOKENS: Record<string, string> = {
+  'v1 Namespace': 'kubernetes:core/v1:Namespace',
+  'v1 ResourceQuota': 'kubernetes:core/v1:ResourceQuota',
+  'v1 LimitRange': 'kubernetes:core/v1:LimitRange',
+  'v1 ConfigMap': 'kubernetes:core/v1:ConfigMap',
+  'v1 Service': 'kubernetes:core/v1:Service',
+  'apps/v1 Deployment': 'kubernetes:apps/v1:Deployment',
+  'autoscaling/v2 HorizontalPodAutoscaler': 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler',
+  'networking.istio.io/v1 VirtualService': 'kubernetes:networking.istio.io/v1:VirtualService',
+};
+const PROVIDER_TYPE = 'pulumi:providers:kubernetes';
+
+const recorder = await setRecordingMocks('modelfleet', 'test');
+
+describe('registerFleet on a synthesized fleet', () => {
+  let objects: KubeObject[];
+  let registered: RegisteredObject[];
+  let resources: Registration[];
+  let providerUrn: string;
+
+  beforeAll(async () => {
+    const { planned } = await synthFleet({ modelsDir: FLEET, cwd: ROOT });
+    const manifests = renderFleetObjects({ stack: planned.stack, teams: planned.fleet.teams, plan: planned.plan });
+    objects = manifests.flatMap((m) => m.objects);
+    const provider = new k8s.Provider('test-cluster', { context: 'test-cluster' });
+    registered = registerFleet(manifests, { provider });
+    providerUrn = await valueOf(provider.urn);
+    await Promise.all(registered.map((r) => valueOf(r.resource.urn)));
+    await recorder.waitFor(objects.length + 1);
+    resources = recorder.registrations.filter((r) => r.type !== PROVIDER_TYPE);
+  });
+
+  it('renders every mapped kind, so the test covers the whole table', () => {
+    expect(objects).toHaveLength(24);
+    expect(new Set(objects.map((o) => `${o.apiVersion} ${o.kind}`))).toEqual(new Set(Object.keys(TYPE_TOKENS)));
+    expect(KUBE_KINDS.map((k) => `${k.apiVersion} ${k.kind}`).sort()).toEqual(Object.keys(TYPE_TOKENS).sort());
+  });
+
+  it('registers every object exactly once, as its typed resource, with the object as input', () => {
+    expect(resources).toHaveLength(objects.length);
+    expect(new Set(resources.map((r) => r.urn)).size).toBe(objects.length);
+    for (const o of objects) {
+      const ns = o.metadata.namespace;
+      const name = ns === undefined ? `${o.kind}/${o.metadata.name}` : `${ns}/${o.kind}/${o.metadata.name}`;
+      const matches = resources.filter((r) => r.name === name);
+      expect(matches, name).toHaveLength(1);
+      expect(matches[0]!.type, name).toBe(TYPE_TOKENS[`${o.apiVersion} ${o.kind}`]);
+      expect(matches[0]!.inputs, name).toEqual(o);
+    }
+  });
+
+  it('puts every namespaced object in its team namespace and namespaces in none', () => {
+    for (const r of resources) {
+      const metadata = r.inputs.metadata as { name: string; namespace?: string; labels: Record<string, string> };
+      if (r.type === TYPE_TOKENS['v1 Namespace']) expect(metadata.namespace).toBeUndefined();
+      else expect(metadata.namespace, r.name).toBe(metadata.labels['modelfleet.io/team']);
+    }
+  });
+
+  it('makes every namespaced object depend on its Namespace, and namespaces on nothing', () => {
+    const namespaceUrns = new Map(resources.filter((r) => r.type === TYPE_TOKENS['v1 Namespace']).map((r) => [(r.inputs.metadata as { name: string }).name, r.urn]));
+    expect([...namespaceUrns.keys()].sort()).toEqual(['docai', 'fraud', 'search']);
+    for (const r of resources) {
+      const ns = (r.inputs.metadata as { namespace?: string }).namespace;
+      expect(r.dependencies, r.name).toEqual(ns === undefined ? [] : [namespaceUrns.get(ns)]);
+    }
+  });
+
+  it('returns each resource with the dependsOn it was given', async () => {
+    for (const r of registered) {
+      const ns = r.object.metadata.namespace;
+      expect(r.name).toBe(resourceName(r.object));
+      if (ns === undefined) expect(r.dependsOn).toEqual([]);
+      else {
+        expect(r.dependsOn).toHaveLength(1);
+        expect(await valueOf(r.dependsOn[0]!.urn)).toMatch(new RegExp(`::kubernetes:core/v1:Namespace::Namespace/${ns}$`));
+      }
+    }
+  });
+
+  it('registers every resource with the given provider', () => {
+    for (const r of resources) expect(r.provider, r.name).toBe(`${providerUrn}::test-cluster_id`);
+  });
+
+  it('names resources after the Kubernetes identity only', () => {
+    expect(resources.map((r) => r.name).sort()).toMatchInlineSnapshot(`
+      [
+        "Namespace/docai",
+        "Namespace/fraud",
+        "Namespace/search",
+        "docai/LimitRange/docai-defaults",
+        "docai/ResourceQuota/docai-quota",
+        "fraud/ConfigMap/fraud-batch-gpu-l4-1",
+        "fraud/ConfigMap/fraud-realtime-gpu-l4-1",
+        "fraud/Deployment/fraud-batch-gpu-l4-1",
+        "fraud/Deployment/fraud-realtime-gpu-l4-1",
+        "fraud/HorizontalPodAutoscaler/fraud-batch-gpu-l4-1",
+        "fraud/HorizontalPodAutoscaler/fraud-realtime-gpu-l4-1",
+        "fraud/LimitRange/fraud-defaults",
+        "fraud/ResourceQuota/fraud-quota",
+        "fraud/Service/fraud-batch-gpu-l4-1",
+        "fraud/Service/fraud-realtime-gpu-l4-1",
+        "fraud/VirtualService/fraud-batch-gpu-l4-1",
+        "fraud/VirtualService/fraud-realtime-gpu-l4-1",
+        "search/ConfigMap/search-interactive-cpu-std-1",
+        "search/Deployment/search-interactive-cpu-std-1",
+        "search/HorizontalPodAutoscaler/search-interactive-cpu-std-1",
+        "search/LimitRange/search-defaults",
+        "search/ResourceQuota/search-quota",
+        "search/Service/search-interactive-cpu-std-1",
+        "search/VirtualService/search-interactive-cpu-std-1",
+      ]
+    `);
+  });
+});
+
+describe('resourceName', () => {
+  it('depends on kind, namespace and name only', () => {
+    const a = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'fraud-realtime-gpu-l4-1', namespace: 'fraud', labels: { a: '1' } }, spec: { replicas: 2 } };
+    const b = { ...a, metadata: { ...a.metadata, labels: { a: '2' } }, spec: { replicas: 5 } };
+    expect(resourceName(a)).toBe('fraud/Deployment/fraud-realtime-gpu-l4-1');
+    expect(resourceName(b)).toBe(resourceName(a));
+    expect(resourceName({ kind: 'Namespace', metadata: { name: 'fraud' } })).toBe('Namespace/fraud');
+  });
+});
+
+describe('registerFleet on objects it cannot apply as they are', () => {
+  const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  const manifest = (objects: KubeObject[]): FleetManifest => ({ team: 'fraud', path: 'manifests/fraud.yaml', objects });
+
+  it('lists every problem at once and registers nothing', async () => {
+    const before = recorder.registrations.length;
+    const bad = manifest([
+      ns('fraud'),
+      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'pdb', namespace: 'fraud' }, spec: {} },
+      { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'hpa', namespace: 'fraud' }, spec: {} },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: {} },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'fraud' }, data: {}, stringData: { a: 'b' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'other' }, data: {} },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fraud', namespace: 'fraud' } },
+      ns('fraud'),
+    ]);
+    let error: unknown;
+    try {
+      registerFleet([bad]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FleetRegistrationError);
+    expect((error as FleetRegistrationError).problems).toMatchInlineSnapshot(`
+      [
+        "manifests/fraud.yaml: policy/v1 PodDisruptionBudget fraud/pdb: no typed @pulumi/kubernetes resource is mapped to apiVersion policy/v1, kind PodDisruptionBudget; map it in stacks/kube-kinds.ts",
+        "manifests/fraud.yaml: autoscaling/v1 HorizontalPodAutoscaler fraud/hpa: no typed @pulumi/kubernetes resource is mapped to apiVersion autoscaling/v1, kind HorizontalPodAutoscaler; map it in stacks/kube-kinds.ts",
+        "manifests/fraud.yaml: v1 Service svc: metadata.namespace is missing; the object would land in the provider's default namespace",
+        "manifests/fraud.yaml: v1 ConfigMap fraud/cm: field(s) stringData would be dropped by the typed resource, which passes only metadata, data, binaryData, immutable",
+        "manifests/fraud.yaml: v1 Namespace fraud/fraud: metadata.namespace is set on a cluster-scoped Namespace; remove it",
+        "manifests/fraud.yaml: v1 Namespace fraud: rendered twice (also in manifests/fraud.yaml); Kubernetes would keep only one",
+        "manifests/fraud.yaml: v1 ConfigMap other/cm: namespace other is not among the rendered objects; render its Namespace so the object can depend on it",
+      ]
+    `);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(recorder.registrations.length).toBe(before);
+  });
+});
