@@ -8,6 +8,7 @@ import type { ShardPlan } from '../core/plan/shard-plan.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { FleetChart } from './fleet-chart.ts';
+import { byKey } from '../core/util/compare.ts';
 
 /** What `renderFleet()` renders. */
 export interface RenderFleetInput {
@@ -70,7 +71,7 @@ const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
  */
 export function renderFleetObjects(input: RenderFleetInput): FleetManifest[] {
   const { stack, plan } = input;
-  const teams = [...input.teams].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const teams = [...input.teams].sort(byKey((t) => t.name));
   const known = new Set(teams.map((t) => t.name));
   const orphans = plan.shards.filter((s) => !known.has(s.team));
   if (orphans.length) {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Shard } from '../core/plan/shard-plan.ts';
+import { byKey } from '../core/util/compare.ts';
 
 /** Key of the copy list in the shard ConfigMap. */
 export const MODELS_JSON_KEY = 'models.json';
@@ -68,9 +69,7 @@ export function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:=,@%+-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-function byName<T extends { readonly tritonName: string }>(a: T, b: T): number {
-  return a.tritonName < b.tritonName ? -1 : a.tritonName > b.tritonName ? 1 : 0;
-}
+const byName = byKey((c: { readonly tritonName: string }) => c.tritonName);
 
 /** The `models.json` entries of `shard`, sorted by Triton name. */
 export function modelsJson(shard: Shard): ModelsJsonEntry[] {

@@ -10,6 +10,7 @@ import { consoleSummary, markdownSummary, planJson } from '../core/plan/summariz
 import { loadStack } from '../core/stack/load-stack.ts';
 import { checkTeamQuotas } from '../policies/team-quota.ts';
 import { renderFleet, type FleetManifest } from './render-fleet.ts';
+import { byKey } from '../core/util/compare.ts';
 
 /** Options for `synthFleet`. */
 export interface SynthFleetOptions {
@@ -51,7 +52,7 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
     ...rendered.files,
     { path: 'plan.json', content: planJson(planned.plan) },
     { path: 'summary.md', content: markdownSummary(planned.fleet, planned.plan, stack) },
-  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  ].sort(byKey((f) => f.path));
   return {
     planned,
     files,

@@ -5,35 +5,10 @@
  */
 import type { SpecIssue } from '../core/errors/spec-issue.ts';
 import type { ShardResources } from '../core/plan/shard-resources.ts';
+import { teamUsage } from '../core/plan/team-usage.ts';
 import type { Shard } from '../core/plan/shard-plan.ts';
 import { formatBytes, formatMillicores } from '../core/spec/quantity.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
-
-/** What one team requests with every shard at max replicas. */
-export interface TeamUsage {
-  readonly team: string;
-  readonly gpu: number;
-  readonly cpu: number;
-  readonly memory: number;
-  /** Same at min replicas (what the fleet requests when idle). */
-  readonly minGpu: number;
-}
-
-/** Sums requests per team at min and max replicas. */
-export function teamUsage(shards: readonly Shard[], resourcesOf: (shard: Shard) => ShardResources): Map<string, TeamUsage> {
-  const usage = new Map<string, { team: string; gpu: number; cpu: number; memory: number; minGpu: number }>();
-  for (const shard of shards) {
-    const r = resourcesOf(shard);
-    const u = usage.get(shard.team) ?? { team: shard.team, gpu: 0, cpu: 0, memory: 0, minGpu: 0 };
-    const gpus = r.gpu?.count ?? 0;
-    u.gpu += gpus * shard.maxReplicas;
-    u.minGpu += gpus * shard.minReplicas;
-    u.cpu += r.requests.cpu * shard.maxReplicas;
-    u.memory += r.requests.memory * shard.maxReplicas;
-    usage.set(shard.team, u);
-  }
-  return usage;
-}
 
 function listModels(shards: readonly Shard[], limit = 5): string {
   const ids = [...new Set(shards.flatMap((s) => s.copies.map((c) => (c.tenant ? `${c.model}@${c.tenant}` : c.model))))].sort();

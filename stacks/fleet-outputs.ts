@@ -5,7 +5,7 @@
 import type { PlannedFleet } from '../core/plan/plan-fleet.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
 import type { SlaTier } from '../core/spec/model-spec.ts';
-import { teamUsage } from '../policies/team-quota.ts';
+import { teamUsage } from '../core/plan/team-usage.ts';
 
 /** One shard, as a stack output. */
 export interface ShardOutput {

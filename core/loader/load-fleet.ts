@@ -14,6 +14,7 @@ import { SpecError, type SpecIssue } from '../errors/spec-issue.ts';
 import { validateModel, type ModelSpec } from '../spec/model-spec.ts';
 import { validateTeam, type TeamSpec } from '../spec/team-spec.ts';
 import { describeValue, suggest } from '../spec/zod-issues.ts';
+import { byKey, compareStrings } from '../util/compare.ts';
 
 /** A loaded, validated fleet. */
 export interface Fleet {
@@ -92,13 +93,13 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
 
   // Discover files (sorted, so the order on disk never matters).
   const teamsFile = join(root, 'teams.ts');
-  const entries = readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = readdirSync(root, { withFileTypes: true }).sort(byKey((e) => e.name));
   const modelFiles: { abs: string; folder: string }[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const abs = join(root, entry.name);
     if (entry.isDirectory()) {
-      const files = readdirSync(abs).filter(isTsSource).sort();
+      const files = readdirSync(abs).filter(isTsSource).sort(compareStrings);
       for (const f of files) modelFiles.push({ abs: join(abs, f), folder: entry.name });
     } else if (isTsSource(entry.name) && entry.name !== 'teams.ts') {
       issues.push({ file: display(abs, cwd), path: [], message: `model files belong in a team folder; move it to ${rootShown}/<team>/${entry.name}` });
@@ -189,7 +190,7 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
   if (issues.length === 0 && models.length === 0) {
     issues.push({ file: rootShown, path: [], message: `the fleet declares no models; add ${rootShown}/<team>/<model>.ts with export default defineModel({...})` });
   }
-  teams.sort((a, b) => (a.name < b.name ? -1 : 1));
-  models.sort((a, b) => (a.team !== b.team ? (a.team < b.team ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  teams.sort(byKey((t) => t.name));
+  models.sort((a, b) => compareStrings(a.team, b.team) || compareStrings(a.name, b.name));
   return { fleet: { teams, models }, issues };
 }

@@ -17,6 +17,7 @@ import { formatBytes, formatMillicores, readableBytes } from '../spec/quantity.t
 import { shardCapacity, type PoolSpec, type StackConfig } from '../stack/stack-config.ts';
 import { vectorLowerBound } from './lower-bound.ts';
 import { packVectors } from './pack-vectors.ts';
+import { byKey } from '../util/compare.ts';
 
 /** Resource dimensions in packing order. */
 export const DIMENSIONS = ['gpuMemory', 'memory', 'cpu'] as const satisfies readonly (keyof ResourceVector)[];
@@ -127,7 +128,7 @@ export function packShards(copies: readonly SourcedCopy[], options: PackShardsOp
     const group = groups.get(key)!;
     const tier = stack.tiers[group.tier];
     const capacity = shardCapacity(group.pool, stack.serverOverhead, tier.headroomPercent);
-    const members = [...group.copies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const members = [...group.copies].sort(byKey((c) => c.id));
     const instance = { capacity: toVector(capacity), items: members.map((c) => toVector(c.resources)) };
     const packing = packVectors(instance);
     const lowerBound = vectorLowerBound(instance.capacity, instance.items);

@@ -4,6 +4,7 @@
  */
 import type { ModelSpec, ResourceVector } from '../spec/model-spec.ts';
 import type { ModelCopy } from './shard-plan.ts';
+import { byKey } from '../util/compare.ts';
 
 /** A copy together with where its sizes were declared, for messages. */
 export interface SourcedCopy extends ModelCopy {
@@ -53,6 +54,6 @@ export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
       });
     }
   }
-  copies.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  copies.sort(byKey((c) => c.id));
   return copies;
 }

@@ -8,6 +8,9 @@ import type { StackConfig } from '../stack/stack-config.ts';
 import type { ResourceVector } from '../spec/model-spec.ts';
 import type { Shard, ShardPlan } from './shard-plan.ts';
 import { shardResources } from './shard-resources.ts';
+import { teamUsage, type TeamUsage } from './team-usage.ts';
+
+const usageOf = (plan: ShardPlan, stack: StackConfig): Map<string, TeamUsage> => teamUsage(plan.shards, (shard) => shardResources(stack, shard));
 
 /** Fleet-wide totals. */
 export interface FleetTotals {
@@ -26,10 +29,9 @@ export interface FleetTotals {
 export function fleetTotals(fleet: Fleet, plan: ShardPlan, stack: StackConfig): FleetTotals {
   let gpusAtMin = 0;
   let gpusAtMax = 0;
-  for (const shard of plan.shards) {
-    const gpus = shardResources(stack, shard).gpu?.count ?? 0;
-    gpusAtMin += gpus * shard.minReplicas;
-    gpusAtMax += gpus * shard.maxReplicas;
+  for (const u of usageOf(plan, stack).values()) {
+    gpusAtMin += u.minGpu;
+    gpusAtMax += u.gpu;
   }
   return {
     teams: fleet.teams.length,
@@ -68,22 +70,11 @@ export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfi
   out.push(`Stack \`${stack.name}\`: **${t.copies} model copies** of ${t.models} models from ${t.teams} teams, packed into **${t.shards} shards** (proven lower bound ${t.lowerBound}).`);
   out.push(`GPUs requested: **${t.gpusAtMin}** at min replicas, ${t.gpusAtMax} at max replicas.`, '');
   out.push('## Teams', '', '| team | copies | shards | GPUs (min / max) | GPU quota | CPU cores at max / quota | memory at max / quota |', '|---|---:|---:|---:|---:|---:|---:|');
+  const usage = usageOf(plan, stack);
   for (const team of fleet.teams) {
-    const shards = plan.shards.filter((s) => s.team === team.name);
-    let gMin = 0;
-    let gMax = 0;
-    let cpu = 0;
-    let mem = 0;
-    for (const s of shards) {
-      const r = shardResources(stack, s);
-      gMin += (r.gpu?.count ?? 0) * s.minReplicas;
-      gMax += (r.gpu?.count ?? 0) * s.maxReplicas;
-      cpu += r.requests.cpu * s.maxReplicas;
-      mem += r.requests.memory * s.maxReplicas;
-    }
-    const copies = shards.reduce((n, s) => n + s.copies.length, 0);
+    const u = usage.get(team.name) ?? { copies: 0, shards: 0, minGpu: 0, gpu: 0, cpu: 0, memory: 0 };
     out.push(
-      `| ${team.name} | ${copies} | ${shards.length} | ${gMin} / ${gMax} | ${team.quota.gpu} | ${cores(cpu)} / ${cores(team.quota.cpu)} | ${humanBytes(mem)} / ${humanBytes(team.quota.memory)} |`,
+      `| ${team.name} | ${u.copies} | ${u.shards} | ${u.minGpu} / ${u.gpu} | ${team.quota.gpu} | ${cores(u.cpu)} / ${cores(team.quota.cpu)} | ${humanBytes(u.memory)} / ${humanBytes(team.quota.memory)} |`,
     );
   }
   out.push('', '## Packing', '', '| team | tier | pool | copies | shards | lower bound |', '|---|---|---|---:|---:|---:|');
