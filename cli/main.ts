@@ -5,8 +5,9 @@
  * printed as `FILE: FIELD: message`); 2 usage errors.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { checkInstance, ItemTooLargeError, packVectors } from '../core/packer/pack-vectors.ts';
+import { runRebalance } from './rebalance-command.ts';
 import { runSynth } from './synth-command.ts';
 
 import { EXIT_INVALID, EXIT_USAGE, type CliIo } from './report-failure.ts';
@@ -31,8 +32,41 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .option('--models <dir>', 'fleet directory holding teams.ts and <team>/<model>.ts', 'models')
     .option('--out <dir>', 'output directory, replaced atomically', 'dist')
     .option('--stack <name>', 'stack whose Pulumi.<name>.yaml config to use (default: the embedded default stack)')
-    .action(async (opts: { models: string; out: string; stack?: string }) => {
-      code = await runSynth({ modelsDir: opts.models, outDir: opts.out, ...(opts.stack !== undefined ? { stackName: opts.stack } : {}) }, io);
+    .option('--lockfile <file>', 'placement lockfile (default: placement.lock.json, or placement.<stack>.lock.json, beside the models directory)')
+    .option('--frozen-lockfile', 'fail instead of updating the lockfile when placement would change (for CI)')
+    .action(async (opts: { models: string; out: string; stack?: string; lockfile?: string; frozenLockfile?: boolean }) => {
+      code = await runSynth(
+        {
+          modelsDir: opts.models,
+          outDir: opts.out,
+          ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
+          ...(opts.lockfile !== undefined ? { lockfile: opts.lockfile } : {}),
+          frozenLockfile: opts.frozenLockfile === true,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('rebalance')
+    .description('move copies toward fewer shards within a move budget; rewrites the lockfile and prints every move')
+    .option('--models <dir>', 'fleet directory', 'models')
+    .option('--stack <name>', 'stack whose Pulumi.<name>.yaml config to use (default: the embedded default stack)')
+    .option('--lockfile <file>', 'placement lockfile (default: beside the models directory)')
+    .option('--max-moves <n>', 'most copies that may move', (value: string) => {
+      if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of moves');
+      return Number(value);
+    })
+    .action(async (opts: { models: string; stack?: string; lockfile?: string; maxMoves?: number }) => {
+      code = await runRebalance(
+        {
+          modelsDir: opts.models,
+          ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
+          ...(opts.lockfile !== undefined ? { lockfile: opts.lockfile } : {}),
+          ...(opts.maxMoves !== undefined ? { maxMoves: opts.maxMoves } : {}),
+        },
+        io,
+      );
     });
 
   program

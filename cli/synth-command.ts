@@ -2,7 +2,8 @@
  * `modelfleet synth`: plan the fleet, render it, write `--out` atomically.
  */
 import { synthFleet } from '../constructs/synth-fleet.ts';
-import { checkOutputDir, writeOutputAtomically } from './write-output.ts';
+import { SpecError } from '../core/errors/spec-issue.ts';
+import { checkOutputDir, writeFileAtomically, writeOutputAtomically } from './write-output.ts';
 import { reportFailure, type CliIo } from './report-failure.ts';
 
 /** Options of `synth`. */
@@ -11,16 +12,34 @@ export interface SynthCommandOptions {
   readonly outDir: string;
   /** `undefined` for the embedded default stack. */
   readonly stackName?: string;
+  /** Lockfile path. @default - beside the models directory */
+  readonly lockfile?: string;
+  /** Fail instead of updating the lockfile when placement would change (CI). */
+  readonly frozenLockfile?: boolean;
 }
 
 /** Runs `synth`; returns the exit code. */
 export async function runSynth(options: SynthCommandOptions, io: CliIo): Promise<number> {
   try {
     checkOutputDir(options.outDir);
-    const result = await synthFleet({ modelsDir: options.modelsDir, ...(options.stackName !== undefined ? { stackName: options.stackName } : {}) });
+    const result = await synthFleet({
+      modelsDir: options.modelsDir,
+      ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
+      ...(options.lockfile !== undefined ? { lockfile: options.lockfile } : {}),
+    });
+    const { lockfile, diff } = result;
+    const lockChanged = lockfile.previous?.text !== lockfile.text;
+    if (options.frozenLockfile && lockChanged) {
+      const what = lockfile.previous
+        ? `placement would change (${diff.added.length} added, ${diff.removed.length} removed, ${diff.moved.length} moved)`
+        : 'does not exist';
+      throw new SpecError([{ file: lockfile.shownAs, path: [], message: `${what} and --frozen-lockfile is set; run \`npx modelfleet synth\` and commit the lockfile` }]);
+    }
     writeOutputAtomically(options.outDir, result.files);
+    if (lockChanged) writeFileAtomically(lockfile.path, lockfile.text);
     io.out(result.consoleSummary);
     io.out(`wrote ${result.files.length} files to ${options.outDir}/ (kubectl kustomize ${options.outDir} renders ${result.objectCount} objects)`);
+    if (lockChanged) io.out(`${lockfile.previous ? 'updated' : 'created'} ${lockfile.shownAs}; commit it with the fleet`);
     return 0;
   } catch (error) {
     return reportFailure(error, io);

@@ -63,3 +63,16 @@ export function writeOutputAtomically(outDir: string, files: readonly OutputFile
   }
   if (old) rmSync(old, { recursive: true, force: true });
 }
+
+/** Writes one file atomically: a temporary file in the same directory, then a rename. */
+export function writeFileAtomically(path: string, content: string): void {
+  const target = resolve(path);
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, content);
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}

@@ -4,7 +4,11 @@
  * writes the result; the Pulumi program registers it. One code path for both.
  */
 import type { OutputFile } from '../core/plan/output-file.ts';
+import { dirname, join, relative, resolve } from 'node:path';
+import { lockFromPlan, lockfileName, serializeLock, type PlacementLock } from '../core/plan/lockfile.ts';
+import { consoleDiff, diffPlacement, markdownDiff, type PlacementDiff } from '../core/plan/placement-diff.ts';
 import { planFleet, type PlannedFleet } from '../core/plan/plan-fleet.ts';
+import { readLockfile, type LockfileOnDisk } from '../core/plan/read-lockfile.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
 import { consoleSummary, markdownSummary, planJson } from '../core/plan/summarize.ts';
 import { loadStack } from '../core/stack/load-stack.ts';
@@ -20,6 +24,18 @@ export interface SynthFleetOptions {
   readonly stackName?: string;
   /** Directory paths are resolved and displayed against. @default - the working directory */
   readonly cwd?: string;
+  /**
+   * The placement lockfile to honour.
+   *
+   * @default - `placement.lock.json` (or `placement.<stack>.lock.json`) in the folder that holds the models directory
+   */
+  readonly lockfile?: string;
+  /**
+   * Ignore the lockfile and pack from scratch (the diff is still against it).
+   *
+   * @default false
+   */
+  readonly ignoreLock?: boolean;
 }
 
 /** Everything `synth` produces. */
@@ -33,6 +49,16 @@ export interface SynthResult {
   readonly manifests: readonly FleetManifest[];
   /** The short report printed on success. */
   readonly consoleSummary: string;
+  /** The placement lockfile: where it lives, what it held, what it holds now. */
+  readonly lockfile: {
+    readonly path: string;
+    readonly shownAs: string;
+    readonly previous?: LockfileOnDisk;
+    readonly next: PlacementLock;
+    readonly text: string;
+  };
+  /** Placement changes against the previous lockfile. */
+  readonly diff: PlacementDiff;
 }
 
 /**
@@ -40,24 +66,33 @@ export interface SynthResult {
  * or the stack is invalid or breaks a rule.
  */
 export async function synthFleet(options: SynthFleetOptions): Promise<SynthResult> {
-  const stack = loadStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), ...(options.cwd ? { dir: options.cwd } : {}) });
+  const cwd = options.cwd ?? process.cwd();
+  const stack = loadStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: cwd });
+  const lockPath = resolve(cwd, options.lockfile ?? join(dirname(resolve(cwd, options.modelsDir)), lockfileName(options.stackName)));
+  const shownAs = relative(cwd, lockPath).startsWith('..') ? lockPath : relative(cwd, lockPath);
+  const previous = readLockfile(lockPath, shownAs, stack.name);
   const planned = await planFleet({
     modelsDir: options.modelsDir,
     stack,
-    ...(options.cwd ? { cwd: options.cwd } : {}),
+    cwd,
+    ...(previous && !options.ignoreLock ? { lock: previous.lock } : {}),
     rules: [(fleet, plan, s) => checkTeamQuotas(fleet.teams, plan.shards, (shard) => shardResources(s, shard))],
   });
   const rendered = renderFleet({ stack, teams: planned.fleet.teams, plan: planned.plan });
+  const next = lockFromPlan(planned.plan, stack.name);
+  const diff = diffPlacement(previous?.lock, next);
   const files: OutputFile[] = [
     ...rendered.files,
     { path: 'plan.json', content: planJson(planned.plan) },
-    { path: 'summary.md', content: markdownSummary(planned.fleet, planned.plan, stack) },
+    { path: 'summary.md', content: `${markdownSummary(planned.fleet, planned.plan, stack)}\n${markdownDiff(diff)}` },
   ].sort(byKey((f) => f.path));
   return {
     planned,
     files,
     objectCount: rendered.objectCount,
     manifests: rendered.manifests,
-    consoleSummary: consoleSummary(planned.fleet, planned.plan, stack),
+    consoleSummary: `${consoleSummary(planned.fleet, planned.plan, stack)}\n${consoleDiff(diff)}`,
+    lockfile: { path: lockPath, shownAs, ...(previous ? { previous } : {}), next, text: serializeLock(next) },
+    diff,
   };
 }

@@ -7,6 +7,7 @@ import { collectFleet, type Fleet } from '../loader/load-fleet.ts';
 import { packShards } from '../packer/pack-shards.ts';
 import type { StackConfig } from '../stack/stack-config.ts';
 import { expandCopies } from './expand-copies.ts';
+import type { PlacementLock } from './lockfile.ts';
 import type { ShardPlan } from './shard-plan.ts';
 
 /** Options for `planFleet`. */
@@ -22,6 +23,11 @@ export interface PlanFleetOptions {
    * @default - none
    */
   readonly rules?: readonly PlanRule[];
+  /**
+   * The committed placement to honour.
+   * @default - none: pack from scratch
+   */
+  readonly lock?: PlacementLock;
 }
 
 /** A planned fleet: what the constructs render. */
@@ -40,7 +46,11 @@ export interface PlannedFleet {
 export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet> {
   const { fleet, issues: loadIssues } = await collectFleet(options.modelsDir, options.cwd ? { cwd: options.cwd } : {});
   const namespaces = new Map(fleet.teams.map((t) => [t.name, t.namespace]));
-  const { plan, issues } = packShards(expandCopies(fleet.models), { stack: options.stack, namespaceOf: (team) => namespaces.get(team) ?? team });
+  const { plan, issues } = packShards(expandCopies(fleet.models), {
+    stack: options.stack,
+    namespaceOf: (team) => namespaces.get(team) ?? team,
+    ...(options.lock ? { lock: options.lock } : {}),
+  });
   if (!plan || loadIssues.length) throw new SpecError([...loadIssues, ...issues]);
   const ruleIssues = (options.rules ?? []).flatMap((rule) => rule(fleet, plan, options.stack));
   if (ruleIssues.length) throw new SpecError(ruleIssues);

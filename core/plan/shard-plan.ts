@@ -22,6 +22,8 @@ export interface ModelCopy {
   readonly peakQps?: number;
   /** Artifact location with `{tenant}` substituted. */
   readonly artifact: string;
+  /** The copy runs in a shard of its own. */
+  readonly dedicated: boolean;
   /** Declaring file, for messages. */
   readonly file: string;
   /** Field path of the declaration inside its file (`[]` or `[i]`). */

@@ -57,6 +57,11 @@ interface ModelFields {
    */
   readonly tenants?: readonly string[] | Readonly<Record<string, TenantOverride>>;
   /**
+   * Give every copy a shard of its own (no other copy shares its Triton
+   * process): for noisy, huge or compliance-isolated models. @default false
+   */
+  readonly dedicated?: boolean;
+  /**
    * Where the model repository entry lives (`s3://…`, `gs://…` or `as://…`).
    * Tenanted models must include `{tenant}`.
    */
@@ -123,13 +128,15 @@ export interface ModelSpec {
   readonly peakQps?: number;
   /** Tenants sorted by name; `undefined` for an untenanted model. */
   readonly tenants?: readonly TenantSpec[];
+  /** Every copy gets a shard of its own. */
+  readonly dedicated: boolean;
   readonly artifact: string;
 }
 
 /** Default CPU per copy when a declaration gives none. */
 export const DEFAULT_COPY_CPU_MILLICORES = 100;
 
-const MODEL_FIELDS = ['name', 'team', 'framework', 'tier', 'p99LatencyMs', 'memory', 'gpuMemory', 'cpu', 'peakQps', 'tenants', 'artifact'];
+const MODEL_FIELDS = ['name', 'team', 'framework', 'tier', 'p99LatencyMs', 'memory', 'gpuMemory', 'cpu', 'peakQps', 'tenants', 'dedicated', 'artifact'];
 const OVERRIDE_FIELDS = ['memory', 'gpuMemory', 'cpu', 'peakQps'];
 
 type QuantityKind = 'memory' | 'cpu';
@@ -247,6 +254,7 @@ const modelSchema = z.strictObject({
   cpu: quantitySchema('cpu').optional(),
   peakQps: qps.optional(),
   tenants: tenantsSchema.optional(),
+  dedicated: z.boolean().optional(),
   artifact: z.string().min(1),
 });
 
@@ -357,6 +365,7 @@ export function validateModel(
     resources: base,
     ...(data.peakQps !== undefined ? { peakQps: data.peakQps } : {}),
     ...(tenants ? { tenants } : {}),
+    dedicated: data.dedicated ?? false,
     artifact: data.artifact,
   };
   return { spec, issues: [] };

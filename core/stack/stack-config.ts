@@ -35,6 +35,8 @@ export interface PoolSpec {
   readonly nodeSelector: Readonly<Record<string, string>>;
   /** Tolerations the pool's nodes require. */
   readonly tolerations: readonly Toleration[];
+  /** Most model copies one shard on this pool may load (lowered further by the tier's limit). @default - no pool limit */
+  readonly maxModelsPerShard?: number;
 }
 
 /** What a tier decides for the shards of that tier. */
@@ -49,6 +51,13 @@ export interface TierPolicy {
   readonly maxReplicas: number;
   /** HorizontalPodAutoscaler CPU utilisation target, percent of requests. */
   readonly targetCpuUtilizationPercent: number;
+  /**
+   * Most model copies one shard may load: bounds Triton start-up time (every
+   * copy loads before the replica is ready) and the blast radius of a crash.
+   */
+  readonly maxModelsPerShard: number;
+  /** Whether CPU models may be placed on GPU pools listed in `pools` (they never use the GPU). */
+  readonly cpuModelsOnGpuPools: boolean;
 }
 
 /** A resolved stack. */
@@ -115,11 +124,36 @@ export const defaultStackInput = {
   },
   tiers: {
     // p99 ≤ 10 ms: keep 30% spare so a burst never queues; two replicas minimum for zero-downtime drains.
-    realtime: { pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'], headroomPercent: 30, minReplicas: 2, maxReplicas: 8, targetCpuUtilizationPercent: 50 },
+    // At most 32 copies per shard: a crash or a slow restart touches few tenants.
+    realtime: {
+      pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'],
+      headroomPercent: 30,
+      minReplicas: 2,
+      maxReplicas: 8,
+      targetCpuUtilizationPercent: 50,
+      maxModelsPerShard: 32,
+      cpuModelsOnGpuPools: false,
+    },
     // p99 ≤ 100 ms: moderate spare capacity.
-    interactive: { pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'], headroomPercent: 20, minReplicas: 2, maxReplicas: 6, targetCpuUtilizationPercent: 65 },
-    // p99 ≤ 1 s: pack tight; queues absorb bursts.
-    batch: { pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'], headroomPercent: 10, minReplicas: 1, maxReplicas: 4, targetCpuUtilizationPercent: 80 },
+    interactive: {
+      pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'],
+      headroomPercent: 20,
+      minReplicas: 2,
+      maxReplicas: 6,
+      targetCpuUtilizationPercent: 65,
+      maxModelsPerShard: 64,
+      cpuModelsOnGpuPools: false,
+    },
+    // p99 ≤ 1 s: pack tight; queues absorb bursts, and long start-ups are tolerable.
+    batch: {
+      pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'],
+      headroomPercent: 10,
+      minReplicas: 1,
+      maxReplicas: 4,
+      targetCpuUtilizationPercent: 80,
+      maxModelsPerShard: 128,
+      cpuModelsOnGpuPools: false,
+    },
   },
   routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal' },
 } as const;
@@ -141,6 +175,7 @@ const poolSchema = z.strictObject({
   gpusPerReplica: z.number().int().min(1).max(16).optional(),
   nodeSelector: z.record(z.string(), z.string()).optional(),
   tolerations: z.array(tolerationSchema).optional(),
+  maxModelsPerShard: z.number().int().min(1).max(10000).optional(),
 });
 
 const tierSchema = z.strictObject({
@@ -149,6 +184,8 @@ const tierSchema = z.strictObject({
   minReplicas: z.number().int().min(1).max(1000).optional(), // scale to zero needs an event-driven autoscaler (KEDA)
   maxReplicas: z.number().int().min(1).max(1000).optional(),
   targetCpuUtilizationPercent: z.number().int().min(1).max(100).optional(),
+  maxModelsPerShard: z.number().int().min(1).max(10000).optional(),
+  cpuModelsOnGpuPools: z.boolean().optional(),
 });
 
 const stackSchema = z.strictObject({
@@ -194,6 +231,7 @@ export function resolveStack(name: string, file: string, overrides: unknown): { 
       gpusPerReplica: p.kind === 'gpu' ? (p.gpusPerReplica ?? 1) : 0,
       nodeSelector: p.nodeSelector ?? {},
       tolerations: (p.tolerations ?? []) as Toleration[],
+      ...(p.maxModelsPerShard !== undefined ? { maxModelsPerShard: p.maxModelsPerShard } : {}),
     });
   }
   const tiers = {} as Record<SlaTier, TierPolicy>;
@@ -246,6 +284,11 @@ export function shardCapacity(pool: PoolSpec, overhead: ResourceVector, headroom
     cpu: keep(pool.node.cpu - pool.reserved.cpu - overhead.cpu),
     gpuMemory: pool.kind === 'gpu' ? keep(pool.node.gpuMemory - overhead.gpuMemory) : 0,
   };
+}
+
+/** Most copies a shard of `tier` on `pool` may load: the tighter of the tier's and the pool's limit. */
+export function maxModelsPerShard(tier: TierPolicy, pool: PoolSpec): number {
+  return Math.min(tier.maxModelsPerShard, pool.maxModelsPerShard ?? Infinity);
 }
 
 /** Bytes per GiB, for summaries. */

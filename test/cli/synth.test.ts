@@ -37,14 +37,18 @@ function readTree(dir: string): Record<string, string> {
 describe('synth on the example fleet', () => {
   const out = join(scratch, 'dist');
   let first: ReturnType<typeof runCli>;
+  // Lockfiles go to the scratch directory: tests never touch the repository's placement.lock.json.
+  const lock = (name: string) => ['--lockfile', join(scratch, `${name}.lock.json`)];
   beforeAll(() => {
-    first = runCli(['synth', '--out', out]);
+    first = runCli(['synth', '--out', out, ...lock('first')]);
   });
 
   it('succeeds and prints a short summary', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^stack default: 5 teams, 17 models, 600 model copies\npacked into \d+ shards \(lower bound \d+(, optimal)?\)\nGPUs requested: \d+ at min replicas, \d+ at max replicas\nwrote \d+ files to .+\/ \(kubectl kustomize .+ renders \d+ objects\)\n$/);
+    expect(first.stdout).toMatch(
+      /^stack default: 5 teams, 17 models, 600 model copies\npacked into \d+ shards \(lower bound \d+(, optimal)?\)\nGPUs requested: \d+ at min replicas, \d+ at max replicas\nplacement: no lockfile yet; 600 copies placed in \d+ shards\nwrote \d+ files to .+\/ \(kubectl kustomize .+ renders \d+ objects\)\ncreated .+first\.lock\.json; commit it with the fleet\n$/,
+    );
   });
 
   it('writes plan.json in the documented shape, every copy placed exactly once', () => {
@@ -93,12 +97,12 @@ describe('synth on the example fleet', () => {
 
   it('is byte-identical across runs, working directories and file orders', () => {
     const again = join(scratch, 'again');
-    expect(runCli(['synth', '--out', again]).code).toBe(0);
+    expect(runCli(['synth', '--out', again, ...lock('again')]).code).toBe(0);
     expect(readTree(again)).toEqual(readTree(out));
 
     // From another working directory, with absolute paths.
     const elsewhere = join(scratch, 'elsewhere');
-    expect(runCli(['synth', '--models', join(ROOT, 'models'), '--out', elsewhere], tmpdir()).code).toBe(0);
+    expect(runCli(['synth', '--models', join(ROOT, 'models'), '--out', elsewhere, ...lock('elsewhere')], tmpdir()).code).toBe(0);
     expect(readTree(elsewhere)).toEqual(readTree(out));
 
     // The same fleet copied file by file in reverse order (a different directory order on disk).
@@ -108,7 +112,7 @@ describe('synth on the example fleet', () => {
       const files = Object.keys(readTree(join(ROOT, 'models'))).sort().reverse();
       for (const f of files) cpSync(join(ROOT, 'models', f), join(copy, f));
       const reordered = join(scratch, 'reordered');
-      expect(runCli(['synth', '--models', copy, '--out', reordered]).code).toBe(0);
+      expect(runCli(['synth', '--models', copy, '--out', reordered, ...lock('reordered')]).code).toBe(0);
       expect(readTree(reordered)).toEqual(readTree(out));
     } finally {
       rmSync(copy, { recursive: true, force: true });
@@ -117,14 +121,14 @@ describe('synth on the example fleet', () => {
 
   it('replaces its own previous output atomically and keeps no staging directories', () => {
     writeFileSync(join(out, 'stale.txt'), 'from an older run\n');
-    expect(runCli(['synth', '--out', out]).code).toBe(0);
+    expect(runCli(['synth', '--out', out, ...lock('first')]).code).toBe(0);
     expect(existsSync(join(out, 'stale.txt'))).toBe(false);
     expect(readdirSync(scratch).filter((n) => n.includes('.new-'))).toEqual([]);
   });
 
   it('synthesizes with a stack from Pulumi.<name>.yaml', () => {
     const dev = join(scratch, 'dev');
-    const { code, stdout } = runCli(['synth', '--stack', 'dev', '--out', dev]);
+    const { code, stdout } = runCli(['synth', '--stack', 'dev', '--out', dev, ...lock('dev')]);
     expect(code).toBe(0);
     expect(stdout).toContain('stack dev:');
     expect(readFileSync(join(dev, 'manifests', 'fraud.yaml'), 'utf8')).toContain('inference.dev.modelfleet.internal');

@@ -17,9 +17,10 @@ export function defaultStack(): StackConfig {
   return stack;
 }
 
-function copy(c: Omit<ModelCopy, 'id' | 'tritonName' | 'file' | 'pathPrefix'>): ModelCopy {
+function copy(c: Omit<ModelCopy, 'id' | 'tritonName' | 'file' | 'pathPrefix' | 'dedicated'>): ModelCopy {
   return {
     ...c,
+    dedicated: false,
     id: c.tenant ? `${c.team}/${c.model}@${c.tenant}` : `${c.team}/${c.model}`,
     tritonName: c.tenant ? `${c.model}.${c.tenant}` : c.model,
     file: `models/${c.team}/${c.model}.ts`,
