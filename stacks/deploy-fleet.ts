@@ -61,8 +61,9 @@ export function synthFailure(error: unknown): unknown {
  * Synthesizes the fleet with `synthFleet` (the pipeline `modelfleet synth`
  * runs), registers every rendered object with `registerFleet` and returns the
  * stack outputs. Throws `pulumi.RunError` listing every problem when the
- * fleet or the stack file is invalid or breaks a rule; nothing is registered
- * then.
+ * fleet or the stack file is invalid or breaks a rule, or when the committed
+ * placement lockfile is missing or out of date (as `synth --frozen-lockfile`);
+ * nothing is registered then.
  */
 export async function deployFleet(args: DeployFleetArgs): Promise<DeployedFleet> {
   let result: SynthResult;
@@ -74,6 +75,15 @@ export async function deployFleet(args: DeployFleetArgs): Promise<DeployedFleet>
     });
   } catch (error) {
     throw synthFailure(error);
+  }
+  // Apply only a reviewed placement: the committed lockfile must be exactly what synth produces.
+  const { lockfile, diff } = result;
+  if (lockfile.previous?.text !== lockfile.text) {
+    const what = lockfile.previous
+      ? `is out of date: synth would change the placement (${diff.added.length} added, ${diff.removed.length} removed, ${diff.moved.length} moved)`
+      : 'not found';
+    const command = `npx modelfleet synth${args.stackName !== undefined ? ` --stack ${args.stackName}` : ''}`;
+    throw new pulumi.RunError(`${lockfile.shownAs}: -: ${what}; run \`${command}\` and commit the lockfile, so that what is applied is what was reviewed`);
   }
   // The very objects behind synth's manifest files.
   const resources = registerFleet(result.manifests, args.provider ? { provider: args.provider } : {});

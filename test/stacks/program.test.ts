@@ -82,4 +82,20 @@ describe('the program on the dev stack', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(recorder.registrations.length).toBe(before);
   });
+
+  it('applies only a reviewed placement: a missing lockfile fails, registering nothing', async () => {
+    const before = recorder.registrations.length;
+    // The golden fleet has no committed placement.dev.lock.json.
+    pulumi.runtime.setConfig('modelfleet:models', 'test/golden/small/models');
+    const failure = await main().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(pulumi.RunError.isInstance(failure)).toBe(true);
+    expect((failure as Error).message).toBe(
+      'test/golden/small/placement.dev.lock.json: -: not found; run `npx modelfleet synth --stack dev` and commit the lockfile, so that what is applied is what was reviewed',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(recorder.registrations.length).toBe(before);
+  });
 });
