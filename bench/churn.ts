@@ -14,7 +14,7 @@ import { diffPlacement } from '../core/plan/placement-diff.ts';
 import { loadFleet } from '../core/loader/load-fleet.ts';
 import { packShards } from '../core/packer/pack-shards.ts';
 import type { ModelSpec, TenantSpec } from '../core/spec/model-spec.ts';
-import { loadStack } from '../core/stack/load-stack.ts';
+import { loadPlatformStack } from '../policies/default-stack.ts';
 
 const { values } = parseArgs({
   options: {
@@ -108,7 +108,7 @@ function change(models: ModelSpec[]): { models: ModelSpec[]; kind: Kind } {
   return { models: next, kind: k };
 }
 
-const stack = loadStack();
+const stack = loadPlatformStack();
 const fleet = await loadFleet(values.models!);
 let models = [...fleet.models];
 

@@ -10,7 +10,7 @@ import { formatMove } from '../core/plan/placement-diff.ts';
 import { planFleet } from '../core/plan/plan-fleet.ts';
 import { readLockfile } from '../core/plan/read-lockfile.ts';
 import { rebalance } from '../core/plan/rebalance.ts';
-import { loadStack } from '../core/stack/load-stack.ts';
+import { loadPlatformStack } from '../policies/default-stack.ts';
 import { reportFailure, type CliIo } from './report-failure.ts';
 import { writeFileAtomically } from './write-output.ts';
 
@@ -27,7 +27,7 @@ export interface RebalanceCommandOptions {
 export async function runRebalance(options: RebalanceCommandOptions, io: CliIo): Promise<number> {
   try {
     const cwd = process.cwd();
-    const stack = loadStack(options.stackName !== undefined ? { name: options.stackName } : {});
+    const stack = loadPlatformStack(options.stackName !== undefined ? { name: options.stackName } : {});
     const lockPath = resolve(options.lockfile ?? join(dirname(resolve(options.modelsDir)), lockfileName(options.stackName)));
     const shownAs = relative(cwd, lockPath).startsWith('..') ? lockPath : relative(cwd, lockPath);
     const previous = readLockfile(lockPath, shownAs, stack.name);

@@ -13,13 +13,15 @@ export {
   DEFAULT_FETCHER_REQUESTS,
 } from './triton-shard.ts';
 export type { TritonShardProps } from './triton-shard.ts';
+export { TierPriorityClasses } from './tier-priority-classes.ts';
+export type { TierPriorityClassesProps } from './tier-priority-classes.ts';
 export { ShardRoute } from './shard-route.ts';
 export type { ShardRouteProps } from './shard-route.ts';
 export { VirtualService } from './virtual-service.ts';
 export type { VirtualServiceProps } from './virtual-service.ts';
 export { FleetChart } from './fleet-chart.ts';
 export type { FleetChartProps } from './fleet-chart.ts';
-export { renderFleet, renderFleetObjects, toYamlDocuments, KUSTOMIZATION_FILE } from './render-fleet.ts';
+export { renderFleet, renderFleetObjects, toYamlDocuments, KUSTOMIZATION_FILE, CLUSTER_CHART } from './render-fleet.ts';
 export type { RenderFleetInput, RenderedFleet, RenderedFile, FleetManifest, KubeObject } from './render-fleet.ts';
 export {
   shardConfigData,

@@ -2,12 +2,16 @@
  * Renders a packed plan into Kubernetes manifests: one cdk8s App, one chart
  * per team, deterministic YAML per team plus a `kustomization.yaml`.
  */
-import { App } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import type { ShardPlan } from '../core/plan/shard-plan.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { FleetChart } from './fleet-chart.ts';
+import { TierPriorityClasses } from './tier-priority-classes.ts';
+
+/** Chart (and file) of the cluster-scoped objects. */
+export const CLUSTER_CHART = '_cluster';
 import { byKey } from '../core/util/compare.ts';
 
 /** What `renderFleet()` renders. */
@@ -30,7 +34,7 @@ export interface KubeObject {
 
 /** The objects of one manifest file. */
 export interface FleetManifest {
-  /** Team the file belongs to. */
+  /** Team the file belongs to; `''` for the cluster-wide file (`manifests/_cluster.yaml`). */
   readonly team: string;
   /** Path of the file, relative to the output directory (`manifests/<team>.yaml`). */
   readonly path: string;
@@ -80,12 +84,18 @@ export function renderFleetObjects(input: RenderFleetInput): FleetManifest[] {
     );
   }
   const app = new App();
+  // Cluster-scoped objects first: what the teams' pods refer to. `_` never starts a team name.
+  const cluster = new Chart(app, CLUSTER_CHART, { disableResourceNameHashes: true });
+  new TierPriorityClasses(cluster, 'PriorityClasses', { stack });
   const charts = teams.map((team) => new FleetChart(app, team.name, { team, stack, shards: plan.shards.filter((s) => s.team === team.name) }));
-  return charts.map((chart, i) => ({
-    team: teams[i]!.name,
-    path: `manifests/${teams[i]!.name}.yaml`,
-    objects: chart.toJson() as KubeObject[],
-  }));
+  return [
+    { team: '', path: `manifests/${CLUSTER_CHART}.yaml`, objects: cluster.toJson() as KubeObject[] },
+    ...charts.map((chart, i) => ({
+      team: teams[i]!.name,
+      path: `manifests/${teams[i]!.name}.yaml`,
+      objects: chart.toJson() as KubeObject[],
+    })),
+  ];
 }
 
 /** Renders objects as a multi-document YAML file with the generated-file header. */

@@ -11,7 +11,7 @@ import { planFleet, type PlannedFleet } from '../core/plan/plan-fleet.ts';
 import { readLockfile, type LockfileOnDisk } from '../core/plan/read-lockfile.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
 import { consoleSummary, markdownSummary, planJson } from '../core/plan/summarize.ts';
-import { loadStack } from '../core/stack/load-stack.ts';
+import { loadPlatformStack } from '../policies/default-stack.ts';
 import { checkTeamQuotas } from '../policies/team-quota.ts';
 import { renderFleet, type FleetManifest } from './render-fleet.ts';
 import { byKey } from '../core/util/compare.ts';
@@ -67,7 +67,7 @@ export interface SynthResult {
  */
 export async function synthFleet(options: SynthFleetOptions): Promise<SynthResult> {
   const cwd = options.cwd ?? process.cwd();
-  const stack = loadStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: cwd });
+  const stack = loadPlatformStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: cwd });
   const lockPath = resolve(cwd, options.lockfile ?? join(dirname(resolve(cwd, options.modelsDir)), lockfileName(options.stackName)));
   const shownAs = relative(cwd, lockPath).startsWith('..') ? lockPath : relative(cwd, lockPath);
   const previous = readLockfile(lockPath, shownAs, stack.name);

@@ -94,7 +94,10 @@ export const DEFAULT_FETCHER_LIMITS: ContainerSize = { cpuMillicores: 1000, memo
  *   the ConfigMap's checksum, so changing the copies rolls the pods;
  * - **Service** (ClusterIP) on 8000 http, 8001 grpc, 8002 metrics;
  * - **HorizontalPodAutoscaler** between the shard's min and max replicas on
- *   the tier's CPU utilisation target.
+ *   the tier's CPU utilisation target;
+ * - **PodDisruptionBudget** allowing the tier's `pdbMaxUnavailable` replicas
+ *   down at once during drains. Pods run with the tier's PriorityClass
+ *   (rendered once per fleet by `TierPriorityClasses`).
  *
  * The Deployment's selector is `shardSelectorLabels()`, independent of the
  * construct path, so moving the construct never changes the immutable selector.
@@ -113,6 +116,8 @@ export class TritonShard extends Construct {
   public readonly service: k8s.KubeService;
   /** The autoscaler of the Deployment. */
   public readonly autoscaler: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The disruption budget of the Deployment's pods. */
+  public readonly disruptionBudget: k8s.KubePodDisruptionBudget;
 
   /**
    * Defines the objects of one shard.
@@ -178,6 +183,7 @@ export class TritonShard extends Construct {
           },
           spec: {
             automountServiceAccountToken: false,
+            priorityClassName: tier.priorityClass.name,
             enableServiceLinks: false,
             securityContext: {
               runAsNonRoot: true,
@@ -296,6 +302,15 @@ export class TritonShard extends Construct {
             resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: tier.targetCpuUtilizationPercent } },
           },
         ],
+      },
+    });
+
+    // Voluntary disruptions (drains, node upgrades) take at most the tier's share of replicas at once.
+    this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: { name, namespace, labels },
+      spec: {
+        selector: { matchLabels: selector },
+        maxUnavailable: k8s.IntOrString.fromNumber(tier.pdbMaxUnavailable),
       },
     });
   }

@@ -45,6 +45,13 @@ export const KUBE_KINDS: readonly KubeKind[] = [
     register: (name, o, opts) => new k8s.core.v1.Namespace(name, args(o), opts),
   },
   {
+    apiVersion: 'scheduling.k8s.io/v1',
+    kind: 'PriorityClass',
+    namespaced: false,
+    fields: ['value', 'globalDefault', 'description', 'preemptionPolicy'],
+    register: (name, o, opts) => new k8s.scheduling.v1.PriorityClass(name, args(o), opts),
+  },
+  {
     apiVersion: 'v1',
     kind: 'ResourceQuota',
     namespaced: true,
@@ -85,6 +92,13 @@ export const KUBE_KINDS: readonly KubeKind[] = [
     namespaced: true,
     fields: ['spec'],
     register: (name, o, opts) => new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, args(o), opts),
+  },
+  {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+    fields: ['spec'],
+    register: (name, o, opts) => new k8s.policy.v1.PodDisruptionBudget(name, args(o), opts),
   },
   {
     apiVersion: 'networking.istio.io/v1',

@@ -68,6 +68,14 @@ interface Planned {
 const BASE_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 
 const isNamespace = (p: Planned) => p.kind.apiVersion === 'v1' && p.kind.kind === 'Namespace';
+const isPriorityClass = (p: Planned) => p.kind.apiVersion === 'scheduling.k8s.io/v1' && p.kind.kind === 'PriorityClass';
+
+/** The PriorityClass a workload's pod template names, if any. */
+function priorityClassOf(object: KubeObject): string | undefined {
+  const spec = object.spec as { template?: { spec?: { priorityClassName?: unknown } } } | undefined;
+  const name = spec?.template?.spec?.priorityClassName;
+  return typeof name === 'string' ? name : undefined;
+}
 
 /** `apiVersion kind namespace/name`, for messages. */
 function describe(object: KubeObject): string {
@@ -132,14 +140,22 @@ function plan(manifests: readonly FleetManifest[]): Planned[] {
       problems.push(`${p.path}: ${describe(p.object)}: namespace ${ns} is not among the rendered objects; render its Namespace so the object can depend on it`);
     }
   }
+  const classes = new Set(planned.filter(isPriorityClass).map((p) => p.object.metadata.name));
+  for (const p of planned) {
+    const priority = priorityClassOf(p.object);
+    if (priority !== undefined && !classes.has(priority)) {
+      problems.push(`${p.path}: ${describe(p.object)}: PriorityClass ${priority} is not among the rendered objects; render it so the pods can depend on it`);
+    }
+  }
   if (problems.length) throw new FleetRegistrationError(problems);
   return planned;
 }
 
 /**
  * Registers every object of `manifests` as a typed `@pulumi/kubernetes`
- * resource (the mapping is `KUBE_KINDS`): Namespaces first, then every other
- * object in manifest order, each depending (`dependsOn`) on its Namespace so
+ * resource (the mapping is `KUBE_KINDS`): Namespaces and PriorityClasses
+ * first, then every other object in manifest order, each depending
+ * (`dependsOn`) on its Namespace (and a workload on its pods' PriorityClass) so
  * that namespaces are created first and deleted last.
  *
  * Every object is checked before anything is registered: an unmapped kind, a
@@ -162,11 +178,16 @@ export function registerFleet(manifests: readonly FleetManifest[], options: Regi
     registered.push({ name: p.name, path: p.path, object: p.object, resource, dependsOn });
     return resource;
   };
+  const priorityClasses = new Map<string, pulumi.CustomResource>();
   for (const p of planned.filter(isNamespace)) namespaces.set(p.object.metadata.name, add(p, []));
+  for (const p of planned.filter(isPriorityClass)) priorityClasses.set(p.object.metadata.name, add(p, []));
   for (const p of planned) {
-    if (isNamespace(p)) continue;
+    if (isNamespace(p) || isPriorityClass(p)) continue;
     const ns = p.object.metadata.namespace;
-    add(p, p.kind.namespaced && ns !== undefined ? [namespaces.get(ns)!] : []);
+    const dependsOn = p.kind.namespaced && ns !== undefined ? [namespaces.get(ns)!] : [];
+    const priority = priorityClassOf(p.object);
+    if (priority !== undefined) dependsOn.push(priorityClasses.get(priority)!);
+    add(p, dependsOn);
   }
   return registered;
 }

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { SpecError, type SpecIssue } from '../errors/spec-issue.ts';
-import { resolveStack, type StackConfig } from './stack-config.ts';
+import { resolveStack, type StackConfig, type StackDefaults } from './stack-config.ts';
 
 /** The config-key namespace modelfleet reads from `Pulumi.NAME.yaml`. */
 export const CONFIG_NAMESPACE = 'modelfleet';
@@ -16,15 +16,17 @@ export interface LoadStackOptions {
   readonly name?: string;
   /** Directory holding `Pulumi.NAME.yaml`. @default - the working directory */
   readonly dir?: string;
+  /** The platform's defaults the stack file overrides (`policies/default-stack.ts`). */
+  readonly defaults: StackDefaults;
 }
 
 /**
  * Loads and resolves a stack. Throws `SpecError` with every problem of the
  * stack file when it is missing or invalid.
  */
-export function loadStack(options: LoadStackOptions = {}): StackConfig {
+export function loadStack(options: LoadStackOptions): StackConfig {
   if (options.name === undefined) {
-    const { stack, issues } = resolveStack('default', '(embedded default stack)', {});
+    const { stack, issues } = resolveStack('default', '(embedded default stack)', {}, options.defaults);
     if (!stack) throw new SpecError(issues);
     return stack;
   }
@@ -56,7 +58,7 @@ export function loadStack(options: LoadStackOptions = {}): StackConfig {
     }
   }
   if (issues.length) throw new SpecError(issues);
-  const { stack, issues: stackIssues } = resolveStack(options.name, file, overrides);
+  const { stack, issues: stackIssues } = resolveStack(options.name, file, overrides, options.defaults);
   if (!stack) throw new SpecError(stackIssues);
   return stack;
 }

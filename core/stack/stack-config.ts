@@ -1,7 +1,7 @@
 /**
  * Stack configuration: the hardware pools, tier policies and images of one
- * cluster. The embedded default stack (`defaultStackInput`) is used when no
- * `--stack` is given; `--stack NAME` reads `Pulumi.NAME.yaml` and overrides it.
+ * cluster. The platform's defaults (`policies/default-stack.ts`) are used when
+ * no `--stack` is given; `--stack NAME` reads `Pulumi.NAME.yaml` and overrides them.
  */
 import { z } from 'zod';
 import type { SpecIssue } from '../errors/spec-issue.ts';
@@ -58,6 +58,22 @@ export interface TierPolicy {
   readonly maxModelsPerShard: number;
   /** Whether CPU models may be placed on GPU pools listed in `pools` (they never use the GPU). */
   readonly cpuModelsOnGpuPools: boolean;
+  /** Most replicas of a shard that a voluntary disruption (node drain, upgrade) may take down at once. */
+  readonly pdbMaxUnavailable: number;
+  /** The Kubernetes PriorityClass every pod of the tier runs with. */
+  readonly priorityClass: PriorityClassPolicy;
+}
+
+/** A tier's Kubernetes PriorityClass. */
+export interface PriorityClassPolicy {
+  /** Object name (`modelfleet-realtime`). */
+  readonly name: string;
+  /** Priority value; higher schedules first and may preempt lower. User classes stay below 1,000,000,000. */
+  readonly value: number;
+  /** Whether pods of the class preempt lower-priority pods when the cluster is full. */
+  readonly preemptionPolicy: 'PreemptLowerPriority' | 'Never';
+  /** Why the class exists, shown by `kubectl get priorityclass`. */
+  readonly description: string;
 }
 
 /** A resolved stack. */
@@ -79,84 +95,6 @@ export interface StackConfig {
   /** Istio ingress: gateway (`namespace/name`) and the host clients call. */
   readonly routing: { readonly gateway: string; readonly host: string };
 }
-
-const GiB = 2 ** 30;
-
-/** The embedded default stack, in the same shape as a `Pulumi.NAME.yaml` config block. */
-export const defaultStackInput = {
-  image: 'nvcr.io/nvidia/tritonserver:24.08-py3',
-  fetcherImage: 'rclone/rclone:1.68.2',
-  serverOverhead: { memory: '1Gi', gpuMemory: '1Gi', cpu: '500m' },
-  pools: {
-    // g6.2xlarge-class node: 1x NVIDIA L4 (24 GiB), 8 vCPU, 32 GiB.
-    'gpu-l4': {
-      kind: 'gpu',
-      memory: '32Gi',
-      gpuMemory: '24Gi',
-      cpu: '8',
-      reserved: { memory: '3Gi', cpu: '500m' },
-      gpuResource: 'nvidia.com/gpu',
-      gpusPerReplica: 1,
-      nodeSelector: { 'modelfleet.io/pool': 'gpu-l4', 'nvidia.com/gpu.product': 'NVIDIA-L4' },
-      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-    },
-    // p4de-slice-class node: 1x NVIDIA A100 80 GB, 12 vCPU, 120 GiB.
-    'gpu-a100-80g': {
-      kind: 'gpu',
-      memory: '120Gi',
-      gpuMemory: '80Gi',
-      cpu: '12',
-      reserved: { memory: '6Gi', cpu: '1' },
-      gpuResource: 'nvidia.com/gpu',
-      gpusPerReplica: 1,
-      nodeSelector: { 'modelfleet.io/pool': 'gpu-a100-80g', 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' },
-      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-    },
-    // General-purpose CPU node: 16 vCPU, 64 GiB.
-    'cpu-std': {
-      kind: 'cpu',
-      memory: '64Gi',
-      cpu: '16',
-      reserved: { memory: '4Gi', cpu: '1' },
-      nodeSelector: { 'modelfleet.io/pool': 'cpu-std' },
-      tolerations: [],
-    },
-  },
-  tiers: {
-    // p99 ≤ 10 ms: keep 30% spare so a burst never queues; two replicas minimum for zero-downtime drains.
-    // At most 32 copies per shard: a crash or a slow restart touches few tenants.
-    realtime: {
-      pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'],
-      headroomPercent: 30,
-      minReplicas: 2,
-      maxReplicas: 8,
-      targetCpuUtilizationPercent: 50,
-      maxModelsPerShard: 32,
-      cpuModelsOnGpuPools: false,
-    },
-    // p99 ≤ 100 ms: moderate spare capacity.
-    interactive: {
-      pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'],
-      headroomPercent: 20,
-      minReplicas: 2,
-      maxReplicas: 6,
-      targetCpuUtilizationPercent: 65,
-      maxModelsPerShard: 64,
-      cpuModelsOnGpuPools: false,
-    },
-    // p99 ≤ 1 s: pack tight; queues absorb bursts, and long start-ups are tolerable.
-    batch: {
-      pools: ['gpu-l4', 'gpu-a100-80g', 'cpu-std'],
-      headroomPercent: 10,
-      minReplicas: 1,
-      maxReplicas: 4,
-      targetCpuUtilizationPercent: 80,
-      maxModelsPerShard: 128,
-      cpuModelsOnGpuPools: false,
-    },
-  },
-  routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal' },
-} as const;
 
 const tolerationSchema = z.strictObject({
   key: z.string().min(1),
@@ -186,6 +124,16 @@ const tierSchema = z.strictObject({
   targetCpuUtilizationPercent: z.number().int().min(1).max(100).optional(),
   maxModelsPerShard: z.number().int().min(1).max(10000).optional(),
   cpuModelsOnGpuPools: z.boolean().optional(),
+  pdbMaxUnavailable: z.number().int().min(1).max(1000).optional(),
+  priorityClass: z
+    .strictObject({
+      name: dnsName('PriorityClass name', 63),
+      value: z.number().int().min(-2147483648).max(1000000000),
+      preemptionPolicy: z.enum(['PreemptLowerPriority', 'Never']),
+      description: z.string(),
+    })
+    .partial()
+    .optional(),
 });
 
 const stackSchema = z.strictObject({
@@ -200,15 +148,25 @@ const stackSchema = z.strictObject({
 /** The config block of a stack, before resolution (what `Pulumi.NAME.yaml` holds under `modelfleet:`). */
 export type StackInput = z.input<typeof stackSchema>;
 
+/** A complete stack input: the platform's defaults every stack file overrides (see `policies/default-stack.ts`). */
+export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' | 'tiers' | 'routing' | 'serverOverhead'> & {
+  readonly image: string;
+  readonly fetcherImage: string;
+  readonly pools: NonNullable<StackInput['pools']>;
+  readonly tiers: Readonly<Record<SlaTier, TierPolicy>>;
+  readonly routing: { readonly gateway: string; readonly host: string };
+  readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
+};
+
 const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing'];
 
 /**
- * Resolves a stack: the default stack overridden by `overrides` (pools replace
- * the default pools as a whole; tiers and routing merge field by field).
- * Issues name `file` and the config key (`modelfleet:pools`).
+ * Resolves a stack: `defaults` overridden by `overrides` (pools replace the
+ * default pools as a whole; tiers and routing merge field by field, a tier's
+ * `priorityClass` too). Issues name `file` and the config key (`modelfleet:pools`).
  */
-export function resolveStack(name: string, file: string, overrides: unknown): { stack?: StackConfig; issues: SpecIssue[] } {
-  const base = stackSchema.parse(defaultStackInput);
+export function resolveStack(name: string, file: string, overrides: unknown, defaults: StackDefaults): { stack?: StackConfig; issues: SpecIssue[] } {
+  const base = stackSchema.parse(defaults);
   const parsed = stackSchema.safeParse(overrides ?? {}, { reportInput: true });
   if (!parsed.success) {
     const issues = fromZodIssues(parsed.error.issues, overrides, file, [], (p) => (p.length === 0 ? STACK_FIELDS : []));
@@ -236,7 +194,9 @@ export function resolveStack(name: string, file: string, overrides: unknown): { 
   }
   const tiers = {} as Record<SlaTier, TierPolicy>;
   for (const tier of SLA_TIERS) {
-    const merged = { ...base.tiers![tier], ...(o.tiers?.[tier] ?? {}) } as TierPolicy;
+    const own = o.tiers?.[tier] ?? {};
+    const inherited = defaults.tiers[tier];
+    const merged = { ...inherited, ...own, priorityClass: { ...inherited.priorityClass, ...(own.priorityClass ?? {}) } } as TierPolicy;
     const at = ['modelfleet:tiers', tier];
     for (const [i, pool] of merged.pools.entries()) {
       if (!pools.some((p) => p.name === pool)) {
@@ -245,6 +205,9 @@ export function resolveStack(name: string, file: string, overrides: unknown): { 
     }
     if (merged.minReplicas > merged.maxReplicas) {
       issues.push({ file, path: [...at, 'minReplicas'], message: `${merged.minReplicas} is above maxReplicas ${merged.maxReplicas}; lower minReplicas or raise maxReplicas` });
+    }
+    if (merged.pdbMaxUnavailable > merged.maxReplicas) {
+      issues.push({ file, path: [...at, 'pdbMaxUnavailable'], message: `${merged.pdbMaxUnavailable} is above maxReplicas ${merged.maxReplicas}, so the disruption budget would protect nothing; lower it` });
     }
     tiers[tier] = merged;
   }
@@ -291,5 +254,3 @@ export function maxModelsPerShard(tier: TierPolicy, pool: PoolSpec): number {
   return Math.min(tier.maxModelsPerShard, pool.maxModelsPerShard ?? Infinity);
 }
 
-/** Bytes per GiB, for summaries. */
-export const BYTES_PER_GIB = GiB;

@@ -21,17 +21,32 @@ function kubectlAvailable(): boolean {
 }
 
 describe('renderFleet', () => {
-  it('writes one manifest per team and a kustomization listing them', () => {
+  it('writes the cluster-wide objects, one manifest per team and a kustomization listing them', () => {
     const { files, objectCount } = renderFleet(input);
-    expect(files.map((f) => f.path)).toEqual(['kustomization.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml']);
+    expect(files.map((f) => f.path)).toEqual(['kustomization.yaml', 'manifests/_cluster.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml']);
     const kustomization = parseAllDocuments(files[0]!.content)[0]!.toJS();
     expect(kustomization).toEqual({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
-      resources: ['manifests/fraud.yaml', 'manifests/search.yaml'],
+      resources: ['manifests/_cluster.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml'],
     });
-    // Namespace, ResourceQuota, LimitRange per team; ConfigMap, Deployment, Service, HPA, VirtualService per shard.
-    expect(objectCount).toBe(2 * 3 + 2 * 5);
+    // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange per team;
+    // ConfigMap, Deployment, Service, HPA, PDB, VirtualService per shard.
+    expect(objectCount).toBe(3 + 2 * 3 + 2 * 6);
+  });
+
+  it('renders one PriorityClass per tier, cluster-scoped, that the shards\' pods use', () => {
+    const [cluster, ...teamFiles] = renderFleetObjects(input);
+    expect(cluster!.team).toBe('');
+    expect(cluster!.objects.map((o) => [o.kind, o.metadata.name, o.metadata.namespace, (o as { value?: number }).value])).toEqual([
+      ['PriorityClass', 'modelfleet-realtime', undefined, 100000],
+      ['PriorityClass', 'modelfleet-interactive', undefined, 50000],
+      ['PriorityClass', 'modelfleet-batch', undefined, 10000],
+    ]);
+    const names = new Set(cluster!.objects.map((o) => o.metadata.name));
+    const used = teamFiles.flatMap((m) => m.objects.filter((o) => o.kind === 'Deployment')).map((d) => (d as any).spec.template.spec.priorityClassName);
+    expect(used.length).toBeGreaterThan(0);
+    for (const name of used) expect(names).toContain(name);
   });
 
   it('is deterministic and independent of the order teams are given in', () => {
@@ -41,7 +56,7 @@ describe('renderFleet', () => {
   });
 
   it('orders each file: tenancy first, then each shard and its route', () => {
-    const [fraud] = renderFleetObjects(input);
+    const [, fraud] = renderFleetObjects(input);
     expect(fraud!.objects.map((o) => o.kind)).toEqual([
       'Namespace',
       'ResourceQuota',
@@ -50,6 +65,7 @@ describe('renderFleet', () => {
       'Deployment',
       'Service',
       'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
       'VirtualService',
     ]);
   });
@@ -57,7 +73,7 @@ describe('renderFleet', () => {
   it('sets metadata.namespace on every namespaced object and none on the Namespace', () => {
     for (const manifest of renderFleetObjects(input)) {
       for (const o of manifest.objects) {
-        if (o.kind === 'Namespace') expect(o.metadata.namespace, o.metadata.name).toBeUndefined();
+        if (o.kind === 'Namespace' || o.kind === 'PriorityClass') expect(o.metadata.namespace, o.metadata.name).toBeUndefined();
         else expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe(manifest.team);
       }
     }

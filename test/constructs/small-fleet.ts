@@ -6,13 +6,14 @@
 import type { ModelCopy, Shard, ShardPlan } from '../../core/plan/shard-plan.ts';
 import type { TeamSpec } from '../../core/spec/team-spec.ts';
 import { resolveStack, type StackConfig } from '../../core/stack/stack-config.ts';
+import { DEFAULT_STACK } from '../../policies/default-stack.ts';
 
 const Mi = 2 ** 20;
 const Gi = 2 ** 30;
 
 /** The embedded default stack. */
 export function defaultStack(): StackConfig {
-  const { stack, issues } = resolveStack('default', '(embedded default stack)', {});
+  const { stack, issues } = resolveStack('default', '(embedded default stack)', {}, DEFAULT_STACK);
   if (!stack) throw new Error(`default stack is invalid: ${JSON.stringify(issues)}`);
   return stack;
 }

@@ -20,13 +20,14 @@ function synth(shard: Shard, extra: Partial<ConstructorParameters<typeof TritonS
 }
 
 describe('TritonShard', () => {
-  it('renders ConfigMap, Deployment, Service and HPA, all named after the shard in its namespace', () => {
+  it('renders ConfigMap, Deployment, Service, HPA and PDB, all named after the shard in its namespace', () => {
     const { objects } = synth(gpuShard);
     expect(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       'v1 ConfigMap fraud/fraud-realtime-gpu-l4-1',
       'apps/v1 Deployment fraud/fraud-realtime-gpu-l4-1',
       'v1 Service fraud/fraud-realtime-gpu-l4-1',
       'autoscaling/v2 HorizontalPodAutoscaler fraud/fraud-realtime-gpu-l4-1',
+      'policy/v1 PodDisruptionBudget fraud/fraud-realtime-gpu-l4-1',
     ]);
     for (const o of objects) {
       expect(o.metadata.labels).toEqual({
@@ -142,6 +143,15 @@ describe('TritonShard', () => {
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     const moved = { ...gpuShard, copies: gpuShard.copies.map((c) => (c.tritonName === 'embedder' ? { ...c, artifact: 'gs://fraud-models/embedder-v2' } : c)) };
     expect(synth(moved).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION]).not.toBe(a);
+  });
+
+  it('runs pods with the tier\'s PriorityClass and bounds drains with a PodDisruptionBudget', () => {
+    const { deployment, byKind } = synth(gpuShard);
+    expect(deployment.spec.template.spec.priorityClassName).toBe('modelfleet-realtime');
+    expect(byKind('PodDisruptionBudget').spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': gpuShard.name } },
+      maxUnavailable: 1,
+    });
   });
 
   it('selects its pods by stable labels in the Deployment and the Service', () => {

@@ -12,8 +12,9 @@ import type { ShardPlan } from '../../core/plan/shard-plan.ts';
 import { packShards } from '../../core/packer/pack-shards.ts';
 import { validateModel, type ModelSpec } from '../../core/spec/model-spec.ts';
 import { resolveStack } from '../../core/stack/stack-config.ts';
+import { DEFAULT_STACK } from '../../policies/default-stack.ts';
 
-const stack = resolveStack('default', '(embedded default stack)', {}).stack!;
+const stack = resolveStack('default', '(embedded default stack)', {}, DEFAULT_STACK).stack!;
 
 function model(team: string, decl: Record<string, unknown>): ModelSpec {
   const { spec, issues } = validateModel(
@@ -104,7 +105,7 @@ describe('packShards with a lockfile', () => {
         'gpu-a100-80g': { kind: 'gpu', memory: '120Gi', gpuMemory: '80Gi', cpu: '12' },
         'cpu-std': { kind: 'cpu', memory: '64Gi', cpu: '16' },
       },
-    }).stack!;
+    }, DEFAULT_STACK).stack!;
     const next = pack(models, lock, smaller);
     const diff = diffPlacement(lock, lockFromPlan(next, 'small'));
     // 16Gi → (20 − 1) × 0.7 = 13.3Gi per shard: 5 copies of 3Gi fit before, 4 after.
@@ -129,7 +130,7 @@ describe('packShards with a lockfile', () => {
   });
 
   it('honours maxModelsPerShard and dedicated copies', () => {
-    const capped = resolveStack('capped', 'Pulumi.capped.yaml', { tiers: { realtime: { maxModelsPerShard: 4 } } }).stack!;
+    const capped = resolveStack('capped', 'Pulumi.capped.yaml', { tiers: { realtime: { maxModelsPerShard: 4 } } }, DEFAULT_STACK).stack!;
     const plan = pack([model('fraud', { name: 'tiny', gpuMemory: '100Mi', tenants: tenants(10) })], undefined, capped);
     expect(plan.shards.map((s) => s.copies.length)).toEqual([4, 4, 2]);
     expect(plan.lowerBound).toBe(3);
@@ -143,7 +144,7 @@ describe('packShards with a lockfile', () => {
   it('places CPU models on GPU pools only when the tier allows it', () => {
     const cpuOnly = [model('fraud', { name: 'rules', cpu: '1' })];
     expect(pack(cpuOnly).shards[0]!.pool).toBe('cpu-std');
-    const allow = resolveStack('x', 'Pulumi.x.yaml', { tiers: { realtime: { cpuModelsOnGpuPools: true } } }).stack!;
+    const allow = resolveStack('x', 'Pulumi.x.yaml', { tiers: { realtime: { cpuModelsOnGpuPools: true } } }, DEFAULT_STACK).stack!;
     expect(pack(cpuOnly, undefined, allow).shards[0]!.pool).toBe('gpu-l4');
   });
 });

@@ -5,8 +5,9 @@ import { expandCopies } from '../../core/plan/expand-copies.ts';
 import { packShards } from '../../core/packer/pack-shards.ts';
 import { validateModel, type ModelSpec } from '../../core/spec/model-spec.ts';
 import { resolveStack, shardCapacity } from '../../core/stack/stack-config.ts';
+import { DEFAULT_STACK } from '../../policies/default-stack.ts';
 
-const stack = resolveStack('default', '(embedded default stack)', {}).stack!;
+const stack = resolveStack('default', '(embedded default stack)', {}, DEFAULT_STACK).stack!;
 const Gi = 2 ** 30;
 
 function model(team: string, decl: Record<string, unknown>): ModelSpec {

@@ -6,8 +6,9 @@ import { rebalance } from '../../core/plan/rebalance.ts';
 import { packShards } from '../../core/packer/pack-shards.ts';
 import { validateModel, type ModelSpec } from '../../core/spec/model-spec.ts';
 import { resolveStack } from '../../core/stack/stack-config.ts';
+import { DEFAULT_STACK } from '../../policies/default-stack.ts';
 
-const stack = resolveStack('default', '(embedded default stack)', {}).stack!;
+const stack = resolveStack('default', '(embedded default stack)', {}, DEFAULT_STACK).stack!;
 const tenants = (names: readonly number[]) => names.map((i) => `t${String(i).padStart(3, '0')}`);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

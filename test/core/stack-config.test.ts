@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssues, SpecError } from '../../core/errors/spec-issue.ts';
 import { loadStack } from '../../core/stack/load-stack.ts';
 import { resolveStack, shardCapacity } from '../../core/stack/stack-config.ts';
+import { DEFAULT_STACK } from '../../policies/default-stack.ts';
 
 const Gi = 2 ** 30;
 const dir = mkdtempSync(join(tmpdir(), 'modelfleet-stack-'));
@@ -13,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function stackIssues(yaml: string): string {
   writeFileSync(join(dir, 'Pulumi.t.yaml'), yaml);
   try {
-    loadStack({ name: 't', dir });
+    loadStack({ name: 't', dir, defaults: DEFAULT_STACK });
   } catch (error) {
     if (error instanceof SpecError) return formatIssues(error.issues).replaceAll(dir, '<dir>');
     throw error;
@@ -23,7 +24,7 @@ function stackIssues(yaml: string): string {
 
 describe('stack config', () => {
   it('embeds a default stack with two GPU pools and a CPU pool', () => {
-    const stack = loadStack();
+    const stack = loadStack({ defaults: DEFAULT_STACK });
     expect(stack.pools.map((p) => [p.name, p.kind, p.node.gpuMemory / Gi])).toEqual([
       ['gpu-l4', 'gpu', 24],
       ['gpu-a100-80g', 'gpu', 80],
@@ -47,7 +48,7 @@ describe('stack config', () => {
     interactive: { pools: [cpu-big] }
     batch: { pools: [cpu-big] }
 `);
-    const stack = loadStack({ name: 't', dir });
+    const stack = loadStack({ name: 't', dir, defaults: DEFAULT_STACK });
     expect(stack.name).toBe('t');
     expect(stack.pools.map((p) => p.name)).toEqual(['cpu-big']);
     expect(stack.tiers.realtime).toMatchObject({ pools: ['cpu-big'], minReplicas: 3, maxReplicas: 8, headroomPercent: 30 });
@@ -73,12 +74,26 @@ describe('stack config', () => {
     expect(stackIssues('config: [\n')).toContain('Pulumi.t.yaml: -: is not valid YAML');
   });
 
+  it('merges tier overrides field by field, the PriorityClass too, and checks the disruption budget', () => {
+    stackIssues(`config:
+  modelfleet:tiers:
+    batch: { priorityClass: { value: 500 }, pdbMaxUnavailable: 2, maxReplicas: 3 }
+`);
+    const stack = loadStack({ name: 't', dir, defaults: DEFAULT_STACK });
+    expect(stack.tiers.batch.priorityClass).toEqual({ ...DEFAULT_STACK.tiers.batch.priorityClass, value: 500 });
+    expect(stack.tiers.batch.pdbMaxUnavailable).toBe(2);
+    expect(stack.tiers.realtime).toEqual(DEFAULT_STACK.tiers.realtime);
+    expect(stackIssues('config:\n  modelfleet:tiers:\n    batch: { pdbMaxUnavailable: 9 }\n')).toContain(
+      'Pulumi.t.yaml: modelfleet:tiers.batch.pdbMaxUnavailable: 9 is above maxReplicas 4, so the disruption budget would protect nothing; lower it',
+    );
+  });
+
   it('rejects a missing stack file and unsafe stack names', () => {
-    expect(() => loadStack({ name: 'missing', dir })).toThrow(/stack file not found/);
-    expect(() => loadStack({ name: '../etc/passwd', dir })).toThrow(/may only contain letters/);
+    expect(() => loadStack({ name: 'missing', dir, defaults: DEFAULT_STACK })).toThrow(/stack file not found/);
+    expect(() => loadStack({ name: '../etc/passwd', dir, defaults: DEFAULT_STACK })).toThrow(/may only contain letters/);
   });
 
   it('resolves the embedded input without issues', () => {
-    expect(resolveStack('default', '(embedded default stack)', {}).issues).toEqual([]);
+    expect(resolveStack('default', '(embedded default stack)', {}, DEFAULT_STACK).issues).toEqual([]);
   });
 });

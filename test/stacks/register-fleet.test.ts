@@ -26,6 +26,8 @@ const TYPE_TOKENS: Record<string, string> = {
   'v1 Service': 'kubernetes:core/v1:Service',
   'apps/v1 Deployment': 'kubernetes:apps/v1:Deployment',
   'autoscaling/v2 HorizontalPodAutoscaler': 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler',
+  'policy/v1 PodDisruptionBudget': 'kubernetes:policy/v1:PodDisruptionBudget',
+  'scheduling.k8s.io/v1 PriorityClass': 'kubernetes:scheduling.k8s.io/v1:PriorityClass',
   'networking.istio.io/v1 VirtualService': 'kubernetes:networking.istio.io/v1:VirtualService',
 };
 const PROVIDER_TYPE = 'pulumi:providers:kubernetes';
@@ -51,7 +53,7 @@ describe('registerFleet on a synthesized fleet', () => {
   });
 
   it('renders every mapped kind, so the test covers the whole table', () => {
-    expect(objects).toHaveLength(24);
+    expect(objects).toHaveLength(30);
     expect(new Set(objects.map((o) => `${o.apiVersion} ${o.kind}`))).toEqual(new Set(Object.keys(TYPE_TOKENS)));
     expect(KUBE_KINDS.map((k) => `${k.apiVersion} ${k.kind}`).sort()).toEqual(Object.keys(TYPE_TOKENS).sort());
   });
@@ -72,17 +74,23 @@ describe('registerFleet on a synthesized fleet', () => {
   it('puts every namespaced object in its team namespace and namespaces in none', () => {
     for (const r of resources) {
       const metadata = r.inputs.metadata as { name: string; namespace?: string; labels: Record<string, string> };
-      if (r.type === TYPE_TOKENS['v1 Namespace']) expect(metadata.namespace).toBeUndefined();
+      if (r.type === TYPE_TOKENS['v1 Namespace'] || r.type === TYPE_TOKENS['scheduling.k8s.io/v1 PriorityClass']) expect(metadata.namespace).toBeUndefined();
       else expect(metadata.namespace, r.name).toBe(metadata.labels['modelfleet.io/team']);
     }
   });
 
-  it('makes every namespaced object depend on its Namespace, and namespaces on nothing', () => {
-    const namespaceUrns = new Map(resources.filter((r) => r.type === TYPE_TOKENS['v1 Namespace']).map((r) => [(r.inputs.metadata as { name: string }).name, r.urn]));
+  it('makes every namespaced object depend on its Namespace, Deployments on their PriorityClass, and cluster objects on nothing', () => {
+    const urnsOf = (type: string) => new Map(resources.filter((r) => r.type === type).map((r) => [(r.inputs.metadata as { name: string }).name, r.urn]));
+    const namespaceUrns = urnsOf(TYPE_TOKENS['v1 Namespace']!);
+    const classUrns = urnsOf(TYPE_TOKENS['scheduling.k8s.io/v1 PriorityClass']!);
     expect([...namespaceUrns.keys()].sort()).toEqual(['docai', 'fraud', 'search']);
+    expect([...classUrns.keys()].sort()).toEqual(['modelfleet-batch', 'modelfleet-interactive', 'modelfleet-realtime']);
     for (const r of resources) {
       const ns = (r.inputs.metadata as { namespace?: string }).namespace;
-      expect(r.dependencies, r.name).toEqual(ns === undefined ? [] : [namespaceUrns.get(ns)]);
+      const priority = (r.inputs as { spec?: { template?: { spec?: { priorityClassName?: string } } } }).spec?.template?.spec?.priorityClassName;
+      const expected = [...(ns === undefined ? [] : [namespaceUrns.get(ns)]), ...(priority === undefined ? [] : [classUrns.get(priority)])];
+      expect(r.dependencies, r.name).toEqual(expected);
+      if (r.type === TYPE_TOKENS['apps/v1 Deployment']) expect(priority, r.name).toMatch(/^modelfleet-/);
     }
   });
 
@@ -92,8 +100,9 @@ describe('registerFleet on a synthesized fleet', () => {
       expect(r.name).toBe(resourceName(r.object));
       if (ns === undefined) expect(r.dependsOn).toEqual([]);
       else {
-        expect(r.dependsOn).toHaveLength(1);
+        expect(r.dependsOn).toHaveLength(r.object.kind === 'Deployment' ? 2 : 1);
         expect(await valueOf(r.dependsOn[0]!.urn)).toMatch(new RegExp(`::kubernetes:core/v1:Namespace::Namespace/${ns}$`));
+        if (r.object.kind === 'Deployment') expect(await valueOf(r.dependsOn[1]!.urn)).toMatch(/::kubernetes:scheduling.k8s.io\/v1:PriorityClass::PriorityClass\/modelfleet-/);
       }
     }
   });
@@ -108,6 +117,9 @@ describe('registerFleet on a synthesized fleet', () => {
         "Namespace/docai",
         "Namespace/fraud",
         "Namespace/search",
+        "PriorityClass/modelfleet-batch",
+        "PriorityClass/modelfleet-interactive",
+        "PriorityClass/modelfleet-realtime",
         "docai/LimitRange/docai-defaults",
         "docai/ResourceQuota/docai-quota",
         "fraud/ConfigMap/fraud-batch-gpu-l4-1",
@@ -117,6 +129,8 @@ describe('registerFleet on a synthesized fleet', () => {
         "fraud/HorizontalPodAutoscaler/fraud-batch-gpu-l4-1",
         "fraud/HorizontalPodAutoscaler/fraud-realtime-gpu-l4-1",
         "fraud/LimitRange/fraud-defaults",
+        "fraud/PodDisruptionBudget/fraud-batch-gpu-l4-1",
+        "fraud/PodDisruptionBudget/fraud-realtime-gpu-l4-1",
         "fraud/ResourceQuota/fraud-quota",
         "fraud/Service/fraud-batch-gpu-l4-1",
         "fraud/Service/fraud-realtime-gpu-l4-1",
@@ -126,6 +140,7 @@ describe('registerFleet on a synthesized fleet', () => {
         "search/Deployment/search-interactive-cpu-std-1",
         "search/HorizontalPodAutoscaler/search-interactive-cpu-std-1",
         "search/LimitRange/search-defaults",
+        "search/PodDisruptionBudget/search-interactive-cpu-std-1",
         "search/ResourceQuota/search-quota",
         "search/Service/search-interactive-cpu-std-1",
         "search/VirtualService/search-interactive-cpu-std-1",
@@ -152,7 +167,8 @@ describe('registerFleet on objects it cannot apply as they are', () => {
     const before = recorder.registrations.length;
     const bad = manifest([
       ns('fraud'),
-      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'pdb', namespace: 'fraud' }, spec: {} },
+      { apiVersion: 'policy/v1beta1', kind: 'PodDisruptionBudget', metadata: { name: 'pdb', namespace: 'fraud' }, spec: {} },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'fraud' }, spec: { template: { spec: { priorityClassName: 'missing' } } } },
       { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'hpa', namespace: 'fraud' }, spec: {} },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: {} },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'fraud' }, data: {}, stringData: { a: 'b' } },
@@ -169,13 +185,14 @@ describe('registerFleet on objects it cannot apply as they are', () => {
     expect(error).toBeInstanceOf(FleetRegistrationError);
     expect((error as FleetRegistrationError).problems).toMatchInlineSnapshot(`
       [
-        "manifests/fraud.yaml: policy/v1 PodDisruptionBudget fraud/pdb: no typed @pulumi/kubernetes resource is mapped to apiVersion policy/v1, kind PodDisruptionBudget; map it in stacks/kube-kinds.ts",
+        "manifests/fraud.yaml: policy/v1beta1 PodDisruptionBudget fraud/pdb: no typed @pulumi/kubernetes resource is mapped to apiVersion policy/v1beta1, kind PodDisruptionBudget; map it in stacks/kube-kinds.ts",
         "manifests/fraud.yaml: autoscaling/v1 HorizontalPodAutoscaler fraud/hpa: no typed @pulumi/kubernetes resource is mapped to apiVersion autoscaling/v1, kind HorizontalPodAutoscaler; map it in stacks/kube-kinds.ts",
         "manifests/fraud.yaml: v1 Service svc: metadata.namespace is missing; the object would land in the provider's default namespace",
         "manifests/fraud.yaml: v1 ConfigMap fraud/cm: field(s) stringData would be dropped by the typed resource, which passes only metadata, data, binaryData, immutable",
         "manifests/fraud.yaml: v1 Namespace fraud/fraud: metadata.namespace is set on a cluster-scoped Namespace; remove it",
         "manifests/fraud.yaml: v1 Namespace fraud: rendered twice (also in manifests/fraud.yaml); Kubernetes would keep only one",
         "manifests/fraud.yaml: v1 ConfigMap other/cm: namespace other is not among the rendered objects; render its Namespace so the object can depend on it",
+        "manifests/fraud.yaml: apps/v1 Deployment fraud/d: PriorityClass missing is not among the rendered objects; render it so the pods can depend on it",
       ]
     `);
     await new Promise((r) => setTimeout(r, 50));

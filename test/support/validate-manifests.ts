@@ -70,6 +70,19 @@ export function strictSchema<T>(schema: T): T {
   return walk(schema) as T;
 }
 
+/**
+ * kubernetes-models strips every `description` key from the upstream
+ * OpenAPI document to save space, and with it the one *property* that is
+ * named `description`: PriorityClass's (a plain string in the 1.27 API). Put
+ * it back, or strict validation would reject a valid PriorityClass.
+ */
+function patchStrippedProperties(schemas: Map<string, Schema>): void {
+  for (const id of ['io.k8s.api.scheduling.v1.PriorityClass', 'io.k8s.api.scheduling.v1beta1.PriorityClass', 'io.k8s.api.scheduling.v1alpha1.PriorityClass']) {
+    const props = schemas.get(id)?.properties;
+    if (isObject(props) && props.description === undefined) props.description = { type: 'string', nullable: true };
+  }
+}
+
 const QUANTITY = /^[+-]?(?:\d+|\d+\.\d*|\.\d+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?$/;
 
 interface Registry {
@@ -102,6 +115,7 @@ function load(): Registry {
   const schemas = new Map<string, Schema>();
   collectSchemas(join(machineryRoot, '_schemas'), schemas);
   collectSchemas(join(modelsRoot, '_schemas'), schemas);
+  patchStrippedProperties(schemas);
 
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   (addFormatsModule as unknown as (a: Ajv) => void)(ajv);

@@ -1,0 +1,70 @@
+/**
+ * The platform's default stack: the pools, images and tier table every
+ * `Pulumi.<stack>.yaml` overrides. Without `--stack`, synth uses it as is.
+ */
+import { SpecError } from '../core/errors/spec-issue.ts';
+import { loadStack, type LoadStackOptions } from '../core/stack/load-stack.ts';
+import { resolveStack, type StackConfig, type StackDefaults } from '../core/stack/stack-config.ts';
+import { TIER_TABLE } from './tier-table.ts';
+
+/** The embedded default stack, in the same shape as a `Pulumi.NAME.yaml` config block. */
+export const DEFAULT_STACK: StackDefaults = {
+  image: 'nvcr.io/nvidia/tritonserver:24.08-py3',
+  fetcherImage: 'rclone/rclone:1.68.2',
+  serverOverhead: { memory: '1Gi', gpuMemory: '1Gi', cpu: '500m' },
+  pools: {
+    // g6.2xlarge-class node: 1x NVIDIA L4 (24 GiB), 8 vCPU, 32 GiB.
+    'gpu-l4': {
+      kind: 'gpu',
+      memory: '32Gi',
+      gpuMemory: '24Gi',
+      cpu: '8',
+      reserved: { memory: '3Gi', cpu: '500m' },
+      gpuResource: 'nvidia.com/gpu',
+      gpusPerReplica: 1,
+      nodeSelector: { 'modelfleet.io/pool': 'gpu-l4', 'nvidia.com/gpu.product': 'NVIDIA-L4' },
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    },
+    // p4de-slice-class node: 1x NVIDIA A100 80 GB, 12 vCPU, 120 GiB.
+    'gpu-a100-80g': {
+      kind: 'gpu',
+      memory: '120Gi',
+      gpuMemory: '80Gi',
+      cpu: '12',
+      reserved: { memory: '6Gi', cpu: '1' },
+      gpuResource: 'nvidia.com/gpu',
+      gpusPerReplica: 1,
+      nodeSelector: { 'modelfleet.io/pool': 'gpu-a100-80g', 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' },
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    },
+    // General-purpose CPU node: 16 vCPU, 64 GiB.
+    'cpu-std': {
+      kind: 'cpu',
+      memory: '64Gi',
+      cpu: '16',
+      reserved: { memory: '4Gi', cpu: '1' },
+      nodeSelector: { 'modelfleet.io/pool': 'cpu-std' },
+      tolerations: [],
+    },
+  },
+  tiers: TIER_TABLE,
+  routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal' },
+};
+
+
+/** Loads a stack (`Pulumi.<name>.yaml`, or none) over the platform's defaults. */
+export function loadPlatformStack(options: Omit<LoadStackOptions, 'defaults'> = {}): StackConfig {
+  return loadStack({ ...options, defaults: DEFAULT_STACK });
+}
+
+/**
+ * Resolves stack overrides (a `modelfleet:` config block as an object) over
+ * the platform's defaults.
+ *
+ * @throws SpecError when the overrides are invalid
+ */
+export function resolvePlatformStack(name = 'default', overrides: unknown = {}, file = `Pulumi.${name}.yaml`): StackConfig {
+  const { stack, issues } = resolveStack(name, file, overrides, DEFAULT_STACK);
+  if (!stack) throw new SpecError(issues);
+  return stack;
+}
