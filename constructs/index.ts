@@ -33,8 +33,20 @@ export {
   MODELS_JSON_KEY,
   FETCH_SCRIPT_KEY,
   MODEL_REPOSITORY_PATH,
+  CONFIG_MOUNT_PATH,
+  modelConfigKey,
 } from './shard-config-data.ts';
 export type { ModelsJsonEntry, RcloneSource } from './shard-config-data.ts';
 export { toQuantities } from './container-size.ts';
 export type { ContainerSize } from './container-size.ts';
+export { ShardAutoscaler } from './shard-autoscaler.ts';
+export type { ShardAutoscalerProps } from './shard-autoscaler.ts';
+export { ShardMetrics, metricsPodAnnotations } from './shard-metrics.ts';
+export type { ShardMetricsProps } from './shard-metrics.ts';
+export { ScaledObject } from './scaled-object.ts';
+export type { ScaledObjectProps } from './scaled-object.ts';
+export { ServiceMonitor } from './service-monitor.ts';
+export type { ServiceMonitorProps } from './service-monitor.ts';
 export type * from './imports/networking.istio.io.ts';
+export type { ScaledObjectSpec, ScaleTrigger, ScaleTarget, AdvancedConfig, HorizontalPodAutoscalerConfig, HorizontalPodAutoscalerBehavior } from './imports/keda.sh.ts';
+export type { ServiceMonitorSpec, Endpoint as ServiceMonitorEndpoint } from './imports/monitoring.coreos.com.ts';

@@ -1,10 +1,15 @@
 /**
  * What a shard's ConfigMap holds: the list of its model copies
- * (`models.json`) and the script its init container runs to copy every
- * artifact into the Triton model repository (`fetch-models.sh`).
+ * (`models.json`), every copy's Triton model configuration
+ * (`<tritonName>.config.pbtxt`) and the script its init container runs to
+ * copy every artifact into the Triton model repository and put the
+ * configuration beside it (`fetch-models.sh`).
  */
 import { createHash } from 'node:crypto';
 import type { Shard } from '../core/plan/shard-plan.ts';
+import type { ModelRepositoryAccess, StackConfig } from '../core/stack/stack-config.ts';
+import { shardModelConfigs } from '../core/triton/shard-model-configs.ts';
+import { renderModelConfig } from '../core/triton/validate-model-config.ts';
 import { byKey } from '../core/util/compare.ts';
 
 /** Key of the copy list in the shard ConfigMap. */
@@ -15,6 +20,14 @@ export const FETCH_SCRIPT_KEY = 'fetch-models.sh';
 
 /** Where the Triton model repository is mounted in both containers. */
 export const MODEL_REPOSITORY_PATH = '/models';
+
+/** Where the shard ConfigMap is mounted in the init container. */
+export const CONFIG_MOUNT_PATH = '/etc/modelfleet';
+
+/** ConfigMap key of a copy's Triton model configuration: `<tritonName>.config.pbtxt`. */
+export function modelConfigKey(tritonName: string): string {
+  return `${tritonName}.config.pbtxt`;
+}
 
 /** One entry of `models.json`. */
 export interface ModelsJsonEntry {
@@ -45,16 +58,25 @@ export interface RcloneSource {
  * - `gs://bucket/path` → `:gcs:bucket/path` with `--gcs-env-auth`
  * - `as://account/container/path` → `:azureblob,account=account:container/path` with `--azureblob-env-auth`
  *
+ * S3 sources also get the stack's `--s3-region` and `--s3-endpoint` when set.
+ *
  * @throws Error for any other form (the loader rejects those before a plan exists)
  */
-export function rcloneSource(artifact: string): RcloneSource {
+export function rcloneSource(artifact: string, access: ModelRepositoryAccess = {}): RcloneSource {
   const url = /^(s3|gs|as):\/\/([^/]+)(?:\/(.*))?$/.exec(artifact);
   if (url) {
     const [, scheme, host = '', rest = ''] = url;
     const path = rest.replace(/\/+$/, '');
     switch (scheme) {
       case 's3':
-        return { path: `:s3:${host}${path ? `/${path}` : ''}`, flags: ['--s3-env-auth'] };
+        return {
+          path: `:s3:${host}${path ? `/${path}` : ''}`,
+          flags: [
+            '--s3-env-auth',
+            ...(access.s3Region ? [`--s3-region=${access.s3Region}`] : []),
+            ...(access.s3Endpoint ? [`--s3-endpoint=${access.s3Endpoint}`] : []),
+          ],
+        };
       case 'gs':
         return { path: `:gcs:${host}${path ? `/${path}` : ''}`, flags: ['--gcs-env-auth'] };
       default:
@@ -84,11 +106,13 @@ export function modelsJson(shard: Shard): ModelsJsonEntry[] {
 }
 
 /**
- * The init container's script: one `rclone copy` per copy, in Triton-name
- * order, into `/models/<tritonName>`. It stops at the first failure
- * (`set -eu`), so a pod never starts Triton on a partial repository.
+ * The init container's script: per copy, in Triton-name order, one
+ * `rclone copy` into `/models/<tritonName>`, then the generated
+ * `config.pbtxt` copied over whatever configuration the artifact ships (the
+ * declaration and tier decide it, not the artifact). It stops at the first
+ * failure (`set -eu`), so a pod never starts Triton on a partial repository.
  */
-export function fetchModelsScript(shard: Shard): string {
+export function fetchModelsScript(shard: Shard, access: ModelRepositoryAccess = {}): string {
   const copies = [...shard.copies].sort(byName);
   const lines = [
     '#!/bin/sh',
@@ -97,23 +121,30 @@ export function fetchModelsScript(shard: Shard): string {
     'set -eu',
   ];
   for (const c of copies) {
-    const source = rcloneSource(c.artifact);
+    const source = rcloneSource(c.artifact, access);
     const target = `${MODEL_REPOSITORY_PATH}/${c.tritonName}`;
     lines.push(
       `echo ${shellQuote(`fetch-models: ${c.tritonName} <- ${c.artifact}`)}`,
-      ['rclone', 'copy', ...source.flags, shellQuote(source.path), shellQuote(target)].join(' '),
+      ['rclone', 'copy', ...source.flags.map(shellQuote), shellQuote(source.path), shellQuote(target)].join(' '),
+      ['cp', shellQuote(`${CONFIG_MOUNT_PATH}/${modelConfigKey(c.tritonName)}`), shellQuote(`${target}/config.pbtxt`)].join(' '),
     );
   }
   lines.push(`echo ${shellQuote(`fetch-models: ${copies.length} model(s) ready`)}`);
   return `${lines.join('\n')}\n`;
 }
 
-/** The data of the shard's ConfigMap, by key. */
-export function shardConfigData(shard: Shard): Record<string, string> {
-  return {
-    [FETCH_SCRIPT_KEY]: fetchModelsScript(shard),
+/**
+ * The data of the shard's ConfigMap, keys sorted: `fetch-models.sh`,
+ * `models.json` and one `<tritonName>.config.pbtxt` per copy, each validated
+ * strictly against Triton's `model_config.proto` (`renderModelConfig`).
+ */
+export function shardConfigData(shard: Shard, stack: StackConfig): Record<string, string> {
+  const data: Record<string, string> = {
+    [FETCH_SCRIPT_KEY]: fetchModelsScript(shard, stack.modelRepository),
     [MODELS_JSON_KEY]: `${JSON.stringify(modelsJson(shard), null, 2)}\n`,
   };
+  for (const config of shardModelConfigs(shard, stack)) data[modelConfigKey(config.name)] = renderModelConfig(config);
+  return Object.fromEntries(Object.keys(data).sort().map((k) => [k, data[k]!]));
 }
 
 /** SHA-256 (hex) of ConfigMap data, independent of key order: changes exactly when the contents do. */

@@ -10,7 +10,10 @@ import { shardResources } from '../core/plan/shard-resources.ts';
 import { formatBytes } from '../core/spec/quantity.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { toQuantities, type ContainerSize } from './container-size.ts';
-import { configChecksum, FETCH_SCRIPT_KEY, MODEL_REPOSITORY_PATH, shardConfigData } from './shard-config-data.ts';
+import { ShardAutoscaler } from './shard-autoscaler.ts';
+import { metricsPodAnnotations, ShardMetrics } from './shard-metrics.ts';
+import { shardStartupSeconds } from '../core/triton/startup-budget.ts';
+import { configChecksum, CONFIG_MOUNT_PATH, FETCH_SCRIPT_KEY, MODEL_REPOSITORY_PATH, shardConfigData } from './shard-config-data.ts';
 
 /** Triton's HTTP/REST port. */
 export const TRITON_HTTP_PORT = 8000;
@@ -44,7 +47,7 @@ export interface TritonShardProps {
    * serving (loading every model) before the kubelet restarts it. The startup
    * probe allows this much; liveness checks start only afterwards.
    *
-   * @default 600
+   * @default - `shardStartupSeconds(shard)`: derived from what the shard loads (frameworks and sizes of its copies)
    */
   readonly startupTimeoutSeconds?: number;
 
@@ -84,17 +87,25 @@ export const DEFAULT_FETCHER_LIMITS: ContainerSize = { cpuMillicores: 1000, memo
  *
  * Objects, all named `shard.name` in `shard.namespace` and labelled with
  * `shardLabels()`:
- * - **ConfigMap** with `models.json` (the copies and their artifacts) and
- *   `fetch-models.sh`, the script the init container runs;
+ * - **ConfigMap** with `models.json` (the copies and their artifacts),
+ *   `<tritonName>.config.pbtxt` per copy (its Triton model configuration,
+ *   validated against `model_config.proto`) and `fetch-models.sh`, the script
+ *   the init container runs;
  * - **Deployment**: an rclone init container copies every artifact into an
- *   emptyDir model repository, then Triton starts in explicit model-control
- *   mode with one `--load-model` per copy. Resources come from
+ *   emptyDir model repository and writes each copy's `config.pbtxt` over it,
+ *   then Triton starts in explicit model-control mode with one `--load-model`
+ *   per copy; the startup probe allows `shardStartupSeconds(shard)`. The
+ *   stack's `modelRepository` sets the pods' ServiceAccount and the
+ *   fetcher's credentials Secret. Resources come from
  *   `shardResources()`; GPU pools get their extended resource as request and
  *   limit. Pods satisfy Pod Security `restricted`. The pod template carries
  *   the ConfigMap's checksum, so changing the copies rolls the pods;
  * - **Service** (ClusterIP) on 8000 http, 8001 grpc, 8002 metrics;
- * - **HorizontalPodAutoscaler** between the shard's min and max replicas on
- *   the tier's CPU utilisation target;
+ * - **autoscaler** (`ShardAutoscaler`, id `Autoscaler`): a KEDA ScaledObject
+ *   or an HPA, per the stack, on Triton queue time and CPU between the
+ *   shard's min and max replicas;
+ * - **metrics** (`ShardMetrics`, id `Metrics`): a ServiceMonitor on the
+ *   `metrics` port, or `prometheus.io/*` annotations on the pod template;
  * - **PodDisruptionBudget** allowing the tier's `pdbMaxUnavailable` replicas
  *   down at once during drains. Pods run with the tier's PriorityClass
  *   (rendered once per fleet by `TierPriorityClasses`).
@@ -114,8 +125,10 @@ export class TritonShard extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   /** The ClusterIP Service in front of the Deployment. */
   public readonly service: k8s.KubeService;
-  /** The autoscaler of the Deployment. */
-  public readonly autoscaler: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The autoscaler of the Deployment (KEDA ScaledObject or HPA). */
+  public readonly autoscaler: ShardAutoscaler;
+  /** How Prometheus scrapes the shard's metrics port. */
+  public readonly metrics: ShardMetrics;
   /** The disruption budget of the Deployment's pods. */
   public readonly disruptionBudget: k8s.KubePodDisruptionBudget;
 
@@ -146,9 +159,10 @@ export class TritonShard extends Construct {
     const selector = { ...shardSelectorLabels(shard) };
     const user = props.runAsUser ?? 1000;
     const shmSizeBytes = props.shmSizeBytes ?? 1 * GiB;
-    const startupTimeoutSeconds = props.startupTimeoutSeconds ?? 600;
+    const startupTimeoutSeconds = props.startupTimeoutSeconds ?? shardStartupSeconds(shard);
+    const repository = stack.modelRepository;
 
-    const data = shardConfigData(shard);
+    const data = shardConfigData(shard, stack);
     this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
       metadata: { name, namespace, labels },
       data,
@@ -179,9 +193,11 @@ export class TritonShard extends Construct {
         template: {
           metadata: {
             labels,
-            annotations: { [MODELS_CHECKSUM_ANNOTATION]: configChecksum(data) },
+            annotations: { [MODELS_CHECKSUM_ANNOTATION]: configChecksum(data), ...metricsPodAnnotations(stack) },
           },
           spec: {
+            // Workload identity webhooks (EKS, Azure) inject their own projected token; the API token stays unmounted.
+            ...(repository.serviceAccountName ? { serviceAccountName: repository.serviceAccountName } : {}),
             automountServiceAccountToken: false,
             priorityClassName: tier.priorityClass.name,
             enableServiceLinks: false,
@@ -199,8 +215,10 @@ export class TritonShard extends Construct {
                 name: 'fetch-models',
                 image: stack.fetcherImage,
                 imagePullPolicy: 'IfNotPresent',
-                command: ['/bin/sh', `/etc/modelfleet/${FETCH_SCRIPT_KEY}`],
+                command: ['/bin/sh', `${CONFIG_MOUNT_PATH}/${FETCH_SCRIPT_KEY}`],
                 env: [{ name: 'HOME', value: '/tmp' }],
+                // Object-store credentials reach only the fetcher, never Triton.
+                ...(repository.secretName ? { envFrom: [{ secretRef: { name: repository.secretName } }] } : {}),
                 resources: {
                   requests: toQuantities(props.fetcherRequests ?? DEFAULT_FETCHER_REQUESTS),
                   limits: toQuantities(props.fetcherLimits ?? DEFAULT_FETCHER_LIMITS),
@@ -208,7 +226,7 @@ export class TritonShard extends Construct {
                 securityContext: restricted,
                 volumeMounts: [
                   { name: 'models', mountPath: MODEL_REPOSITORY_PATH },
-                  { name: 'config', mountPath: '/etc/modelfleet', readOnly: true },
+                  { name: 'config', mountPath: CONFIG_MOUNT_PATH, readOnly: true },
                   { name: 'tmp', mountPath: '/tmp' },
                 ],
               },
@@ -290,20 +308,8 @@ export class TritonShard extends Construct {
       },
     });
 
-    this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-      metadata: { name, namespace, labels },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-        minReplicas: shard.minReplicas,
-        maxReplicas: shard.maxReplicas,
-        metrics: [
-          {
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: tier.targetCpuUtilizationPercent } },
-          },
-        ],
-      },
-    });
+    this.autoscaler = new ShardAutoscaler(this, 'Autoscaler', { shard, stack });
+    this.metrics = new ShardMetrics(this, 'Metrics', { shard, stack });
 
     // Voluntary disruptions (drains, node upgrades) take at most the tier's share of replicas at once.
     this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {

@@ -49,6 +49,28 @@ export const DEFAULT_STACK: StackDefaults = {
   },
   tiers: TIER_TABLE,
   routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal' },
+  // KEDA: the only choice that can do what the tier table asks for — cron triggers for declared traffic
+  // profiles and scale to zero for batch — and it queries Prometheus directly (no adapter rule to install).
+  autoscaler: {
+    kind: 'keda',
+    // prometheus-operator's governing Service of a Prometheus in `monitoring` (kube-prometheus-stack's layout).
+    prometheus: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090' },
+    // Used only with kind "hpa": the name the documented prometheus-adapter rule serves.
+    hpaQueueTimeMetric: 'triton_queue_time_per_request_us',
+    // KEDA's own default; with a 15 s scrape a queue builds for at most ~30 s before the shard reacts.
+    pollingIntervalSeconds: 15,
+    // One cluster serves the whole declared peak.
+    peakTrafficPercent: 100,
+  },
+  // ServiceMonitor: the prometheus-operator stack KEDA reads from discovers it without cluster-wide scrape config,
+  // and it selects the Service's named `metrics` port, so a port change never breaks scraping.
+  metrics: {
+    exposure: 'servicemonitor',
+    // Four samples per 1m rate window, so rate() stays defined after one missed scrape.
+    scrapeIntervalSeconds: 15,
+    // kube-prometheus-stack selects ServiceMonitors labelled with its release name.
+    serviceMonitorLabels: { release: 'kube-prometheus-stack' },
+  },
 };
 
 

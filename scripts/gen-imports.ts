@@ -58,6 +58,30 @@ export const IMPORTS: readonly ImportSpec[] = [
       'tls[]': 'TlsRoute',
     },
   },
+  {
+    crdFile: 'keda.sh_scaledobjects.yaml',
+    version: 'v1alpha1',
+    outFile: 'keda.sh.ts',
+    specName: 'ScaledObjectSpec',
+    titles: {
+      scaleTargetRef: 'ScaleTarget',
+      'triggers[]': 'ScaleTrigger',
+      advanced: 'AdvancedConfig',
+      'advanced.horizontalPodAutoscalerConfig': 'HorizontalPodAutoscalerConfig',
+      'advanced.horizontalPodAutoscalerConfig.behavior': 'HorizontalPodAutoscalerBehavior',
+    },
+  },
+  {
+    crdFile: 'monitoring.coreos.com_servicemonitors.yaml',
+    version: 'v1',
+    outFile: 'monitoring.coreos.com.ts',
+    specName: 'ServiceMonitorSpec',
+    titles: {
+      'endpoints[]': 'Endpoint',
+      selector: 'LabelSelector',
+      namespaceSelector: 'NamespaceSelector',
+    },
+  },
 ];
 
 type Schema = Record<string, unknown>;

@@ -107,6 +107,20 @@ export const KUBE_KINDS: readonly KubeKind[] = [
     fields: '*',
     register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
   },
+  {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    namespaced: true,
+    fields: '*',
+    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
+  },
+  {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    namespaced: true,
+    fields: '*',
+    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
+  },
 ];
 
 const byKey = new Map(KUBE_KINDS.map((k) => [`${k.apiVersion} ${k.kind}`, k]));

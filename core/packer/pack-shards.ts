@@ -13,6 +13,7 @@ import type { SpecIssue } from '../errors/spec-issue.ts';
 import type { SourcedCopy } from '../plan/expand-copies.ts';
 import { shardIndex, type PlacementLock } from '../plan/lockfile.ts';
 import type { ModelCopy, PackingGroup, Shard, ShardPlan } from '../plan/shard-plan.ts';
+import { shardReplicasIn } from '../plan/shard-replicas.ts';
 import type { ResourceVector, SlaTier } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores, readableBytes } from '../spec/quantity.ts';
 import { maxModelsPerShard, shardCapacity, type PoolSpec, type StackConfig } from '../stack/stack-config.ts';
@@ -188,8 +189,7 @@ export function packShards(copies: readonly SourcedCopy[], options: PackShardsOp
         capacity: resources,
         used,
         copies: bin.copies.sort(byKey((c) => c.id)).map(stripSource),
-        minReplicas: tier.minReplicas,
-        maxReplicas: tier.maxReplicas,
+        ...shardReplicasIn(stack, bin.copies, tier, group.pool),
         gpusPerReplica: group.pool.gpusPerReplica,
       });
     }

@@ -26,7 +26,7 @@ export function copyId(team: string, model: string, tenant: string | undefined):
 export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
   const copies: SourcedCopy[] = [];
   for (const m of models) {
-    const common = { model: m.name, team: m.team, tier: m.tier, framework: m.framework, gpu: m.gpu, dedicated: m.dedicated, file: m.file, pathPrefix: m.pathPrefix };
+    const common = { model: m.name, team: m.team, tier: m.tier, framework: m.framework, gpu: m.gpu, dedicated: m.dedicated, file: m.file, pathPrefix: m.pathPrefix, triton: m.triton, ...(m.traffic ? { traffic: m.traffic } : {}) };
     const own = (field: keyof ResourceVector) => [...m.pathPrefix, field];
     if (!m.tenants) {
       copies.push({

@@ -6,9 +6,11 @@ import { SpecError, type SpecIssue } from '../errors/spec-issue.ts';
 import { collectFleet, type Fleet } from '../loader/load-fleet.ts';
 import { packShards } from '../packer/pack-shards.ts';
 import type { StackConfig } from '../stack/stack-config.ts';
+import { checkTritonDeclarations } from '../triton/check-triton-declarations.ts';
 import { expandCopies } from './expand-copies.ts';
 import type { PlacementLock } from './lockfile.ts';
 import type { ShardPlan } from './shard-plan.ts';
+import { checkPeakReplicas } from './shard-replicas.ts';
 
 /** Options for `planFleet`. */
 export interface PlanFleetOptions {
@@ -44,7 +46,8 @@ export interface PlannedFleet {
  * under-count quota use).
  */
 export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet> {
-  const { fleet, issues: loadIssues } = await collectFleet(options.modelsDir, options.cwd ? { cwd: options.cwd } : {});
+  const { fleet, issues: declarationIssues } = await collectFleet(options.modelsDir, options.cwd ? { cwd: options.cwd } : {});
+  const loadIssues = [...declarationIssues, ...checkTritonDeclarations(fleet.models, options.stack)];
   const namespaces = new Map(fleet.teams.map((t) => [t.name, t.namespace]));
   const { plan, issues } = packShards(expandCopies(fleet.models), {
     stack: options.stack,
@@ -52,6 +55,8 @@ export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet
     ...(options.lock ? { lock: options.lock } : {}),
   });
   if (!plan || loadIssues.length) throw new SpecError([...loadIssues, ...issues]);
+  const sizingIssues = checkPeakReplicas(plan.shards, fleet.models, options.stack);
+  if (sizingIssues.length) throw new SpecError(sizingIssues);
   const ruleIssues = (options.rules ?? []).flatMap((rule) => rule(fleet, plan, options.stack));
   if (ruleIssues.length) throw new SpecError(ruleIssues);
   return { stack: options.stack, fleet, plan };

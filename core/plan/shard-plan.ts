@@ -3,6 +3,9 @@
  * rendered by the constructs, written as `plan.json`.
  */
 import type { Framework, ResourceVector, SlaTier } from '../spec/model-spec.ts';
+import type { TritonModelSpec } from '../spec/triton-fields.ts';
+import type { TrafficProfile } from '../spec/traffic-profile.ts';
+import type { PeakFloor } from './shard-replicas.ts';
 
 /** One loaded copy of a model: the model itself, or one tenant's copy of it. */
 export interface ModelCopy {
@@ -20,6 +23,8 @@ export interface ModelCopy {
   readonly gpu: boolean;
   readonly resources: ResourceVector;
   readonly peakQps?: number;
+  /** When the copy's peak comes (the model's `traffic`); `undefined` when it may come at any hour. */
+  readonly traffic?: TrafficProfile;
   /** Artifact location with `{tenant}` substituted. */
   readonly artifact: string;
   /** The copy runs in a shard of its own. */
@@ -28,6 +33,8 @@ export interface ModelCopy {
   readonly file: string;
   /** Field path of the declaration inside its file (`[]` or `[i]`). */
   readonly pathPrefix: readonly (string | number)[];
+  /** The model's Triton fields (shared by all its copies), compiled by `tritonModelConfig()`. */
+  readonly triton: TritonModelSpec;
 }
 
 /** One Triton Deployment: a team's copies of one tier on one pool. */
@@ -44,8 +51,11 @@ export interface Shard {
   readonly used: ResourceVector;
   /** Copies, sorted by `id`. */
   readonly copies: readonly ModelCopy[];
+  /** Replica floor at all hours: the tier's minimum, or more for the copies' `peakQps` (`shardReplicas()`). */
   readonly minReplicas: number;
   readonly maxReplicas: number;
+  /** A higher floor during the copies' declared peak hours (KEDA cron triggers); absent when there is none. */
+  readonly peak?: PeakFloor;
   /** GPUs per replica (0 on CPU pools). */
   readonly gpusPerReplica: number;
 }

@@ -2,6 +2,7 @@
  * Human summaries of a planned fleet: a short console report and
  * `summary.md`, fit for a pull-request comment. Pure: same plan, same text.
  */
+import { describePeak } from './shard-replicas.ts';
 import type { Fleet } from '../loader/load-fleet.ts';
 import { humanBytes, readableBytes } from '../spec/quantity.ts';
 import type { StackConfig } from '../stack/stack-config.ts';
@@ -83,7 +84,7 @@ export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfi
   for (const s of plan.shards) {
     const gpu = s.capacity.gpuMemory > 0 ? `${readableBytes(s.used.gpuMemory)} (${utilisation(s, 'gpuMemory')})` : '–';
     out.push(
-      `| ${s.name} | ${s.tier} | ${s.pool} | ${s.copies.length} | ${gpu} | ${readableBytes(s.used.memory)} (${utilisation(s, 'memory')}) | ${cores(s.used.cpu)} (${utilisation(s, 'cpu')}) | ${s.minReplicas}–${s.maxReplicas} |`,
+      `| ${s.name} | ${s.tier} | ${s.pool} | ${s.copies.length} | ${gpu} | ${readableBytes(s.used.memory)} (${utilisation(s, 'memory')}) | ${cores(s.used.cpu)} (${utilisation(s, 'cpu')}) | ${s.minReplicas}–${s.maxReplicas}${s.peak ? ` (${describePeak(s.peak)})` : ''} |`,
     );
   }
   out.push('');
@@ -101,7 +102,7 @@ export function planJson(plan: ShardPlan): string {
       pool: s.pool,
       capacity: { memory: s.capacity.memory, gpuMemory: s.capacity.gpuMemory, cpu: s.capacity.cpu },
       used: { memory: s.used.memory, gpuMemory: s.used.gpuMemory, cpu: s.used.cpu },
-      replicas: { min: s.minReplicas, max: s.maxReplicas },
+      replicas: { min: s.minReplicas, max: s.maxReplicas, ...(s.peak ? { peak: { replicas: s.peak.replicas, hoursUtc: s.peak.windowsUtc.map((w) => [w.startHourUtc, w.endHourUtc]) } } : {}) },
       models: s.copies.map((c) => ({ model: c.model, tenant: c.tenant ?? null, team: c.team })),
     })),
     lowerBound: plan.lowerBound,

@@ -10,6 +10,16 @@ import type { SpecIssue } from '../errors/spec-issue.ts';
 import { explainLabel, MAX_NAME_LENGTH } from './names.ts';
 import { parseQuantity, toWholeUnits, MAX_EXACT, type Quantity } from './quantity.ts';
 import { fromZodIssues, describeValue } from './zod-issues.ts';
+import { TRAFFIC_FIELDS, trafficSchema, type TrafficProfile } from './traffic-profile.ts';
+import {
+  checkTritonFields,
+  OPTIMIZATION_FIELDS,
+  TENSOR_FIELDS,
+  TRITON_DECLARATION_FIELDS,
+  tritonFieldSchemas,
+  type TritonDeclarationFields,
+  type TritonModelSpec,
+} from './triton-fields.ts';
 
 /** Latency tiers, tightest first. */
 export const SLA_TIERS = ['realtime', 'interactive', 'batch'] as const;
@@ -36,7 +46,7 @@ export interface TenantOverride {
   readonly peakQps?: number;
 }
 
-interface ModelFields {
+interface ModelFields extends TritonDeclarationFields {
   /** Model name, a DNS-1123 label unique across the fleet. */
   readonly name: string;
   /** Owning team. @default - the name of the folder the file is in */
@@ -51,6 +61,14 @@ interface ModelFields {
   readonly cpu?: Quantity;
   /** Peak requests per second per copy. @default - unknown */
   readonly peakQps?: number;
+  /**
+   * When the peak comes: `{ peakHoursUtc: [8, 20] }`. With the KEDA
+   * autoscaler the shard holds its `peakQps`-sized floor only in these hours
+   * (cron triggers); with the HPA the floor holds all day.
+   *
+   * @default - the peak may come at any hour: the floor holds all day
+   */
+  readonly traffic?: TrafficProfile;
   /**
    * Tenants, each getting its own loaded copy: a list of names, or a record of
    * names to size overrides. @default - one untenanted copy
@@ -126,17 +144,21 @@ export interface ModelSpec {
   readonly gpu: boolean;
   readonly resources: ResourceVector;
   readonly peakQps?: number;
+  /** When the peak comes; `undefined` when it may come at any hour. */
+  readonly traffic?: TrafficProfile;
   /** Tenants sorted by name; `undefined` for an untenanted model. */
   readonly tenants?: readonly TenantSpec[];
   /** Every copy gets a shard of its own. */
   readonly dedicated: boolean;
   readonly artifact: string;
+  /** Triton fields: batching, tensors, optimization hints, versions (see `triton-fields.ts`). */
+  readonly triton: TritonModelSpec;
 }
 
 /** Default CPU per copy when a declaration gives none. */
 export const DEFAULT_COPY_CPU_MILLICORES = 100;
 
-const MODEL_FIELDS = ['name', 'team', 'framework', 'tier', 'p99LatencyMs', 'memory', 'gpuMemory', 'cpu', 'peakQps', 'tenants', 'dedicated', 'artifact'];
+const MODEL_FIELDS = ['name', 'team', 'framework', 'tier', 'p99LatencyMs', 'memory', 'gpuMemory', 'cpu', 'peakQps', 'tenants', 'dedicated', 'artifact', 'traffic', ...TRITON_DECLARATION_FIELDS];
 const OVERRIDE_FIELDS = ['memory', 'gpuMemory', 'cpu', 'peakQps'];
 
 type QuantityKind = 'memory' | 'cpu';
@@ -253,9 +275,11 @@ const modelSchema = z.strictObject({
   gpuMemory: quantitySchema('memory').optional(),
   cpu: quantitySchema('cpu').optional(),
   peakQps: qps.optional(),
+  traffic: trafficSchema.optional(),
   tenants: tenantsSchema.optional(),
   dedicated: z.boolean().optional(),
   artifact: z.string().min(1),
+  ...tritonFieldSchemas,
 });
 
 const ARTIFACT_RE = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._{}\/-]*)?|gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/[A-Za-z0-9._{}\/-]*)?|as:\/\/[A-Za-z0-9._{}\/-]+)$/;
@@ -280,7 +304,18 @@ export function validateModel(
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { issues: [{ file, path: [...pathPrefix], message: `expected a model declaration made with defineModel({...}), got ${describeValue(input)}` }] };
   }
-  const known = (path: readonly PropertyKey[]) => (path.length === 0 ? MODEL_FIELDS : path[0] === 'tenants' ? OVERRIDE_FIELDS : []);
+  const known = (path: readonly PropertyKey[]) =>
+    path.length === 0
+      ? MODEL_FIELDS
+      : path[0] === 'tenants'
+        ? OVERRIDE_FIELDS
+        : path[0] === 'traffic' && path.length === 1
+          ? TRAFFIC_FIELDS
+        : (path[0] === 'inputs' || path[0] === 'outputs') && path.length === 2
+          ? TENSOR_FIELDS
+          : path[0] === 'optimization' && path.length === 1
+            ? OPTIMIZATION_FIELDS
+            : [];
   const parsed = modelSchema.safeParse(input, { reportInput: true });
   const issues: SpecIssue[] = parsed.success ? [] : fromZodIssues(parsed.error.issues, input, file, pathPrefix, known);
   const raw = input as Record<string, unknown>;
@@ -352,6 +387,11 @@ export function validateModel(
       });
     }
   }
+  if (data.traffic && data.peakQps === undefined && !tenants?.some((t) => t.peakQps !== undefined)) {
+    issues.push({ file, path: at('traffic'), message: 'has no effect without a peak: declare peakQps (on the model or its tenants) or remove traffic' });
+  }
+  const triton = checkTritonFields(data, data.framework, gpu, file, at);
+  issues.push(...triton.issues);
   if (issues.length > 0) return { issues };
   const spec: ModelSpec = {
     file,
@@ -364,9 +404,11 @@ export function validateModel(
     gpu,
     resources: base,
     ...(data.peakQps !== undefined ? { peakQps: data.peakQps } : {}),
+    ...(data.traffic ? { traffic: data.traffic as TrafficProfile } : {}),
     ...(tenants ? { tenants } : {}),
     dedicated: data.dedicated ?? false,
     artifact: data.artifact,
+    triton: triton.spec,
   };
   return { spec, issues: [] };
 }

@@ -5,9 +5,22 @@
  */
 import { z } from 'zod';
 import type { SpecIssue } from '../errors/spec-issue.ts';
-import { dnsName, quantitySchema, SLA_TIERS, type ResourceVector, type SlaTier } from '../spec/model-spec.ts';
+import { dnsName, quantitySchema, SLA_TIERS, TIER_P99_MS, type ResourceVector, type SlaTier } from '../spec/model-spec.ts';
 import { MAX_POOL_NAME_LENGTH } from '../spec/names.ts';
 import { fromZodIssues } from '../spec/zod-issues.ts';
+import {
+  autoscalerSchema,
+  autoscalingTierSchema,
+  checkAutoscaler,
+  checkAutoscalingTier,
+  mergeAutoscaler,
+  mergeAutoscalingTier,
+  mergeMetrics,
+  metricsSchema,
+  type AutoscalerConfig,
+  type AutoscalingTierPolicy,
+  type MetricsConfig,
+} from './autoscaling-config.ts';
 
 /** A Kubernetes toleration, as the pool's nodes require. */
 export interface Toleration {
@@ -62,6 +75,45 @@ export interface TierPolicy {
   readonly pdbMaxUnavailable: number;
   /** The Kubernetes PriorityClass every pod of the tier runs with. */
   readonly priorityClass: PriorityClassPolicy;
+  /** Autoscaling targets, replica sizing from `peakQps`, scale to zero and stabilization windows. */
+  readonly autoscaling: AutoscalingTierPolicy;
+  /** What the tier sets in every Triton model configuration of its copies (batching, queueing, instances). */
+  readonly triton: TritonTierPolicy;
+}
+
+/**
+ * A tier's Triton settings, compiled into each copy's `config.pbtxt` by
+ * `tritonModelConfig()` (see `core/triton/`).
+ */
+export interface TritonTierPolicy {
+  /** `dynamic_batching.max_queue_delay_microseconds`: how long Triton may hold a request to grow a batch. */
+  readonly maxQueueDelayMicroseconds: number;
+  /** `dynamic_batching.preferred_batch_size`: batch sizes Triton forms eagerly; each at most `maxBatchSize`. */
+  readonly preferredBatchSizes: readonly number[];
+  /** Largest `max_batch_size` the tier's delay allows; a copy's default, and the ceiling of a declared `maxBatchSize`. */
+  readonly maxBatchSize: number;
+  /** `dynamic_batching.priority_levels`: request priority levels per model (0 = priorities off). */
+  readonly priorityLevels: number;
+  /** `dynamic_batching.default_priority_level`: the level of requests that give none (0 when `priorityLevels` is 0). */
+  readonly defaultPriorityLevel: number;
+  /** `dynamic_batching.default_queue_policy`: what happens to requests that wait too long or find the queue full. */
+  readonly queuePolicy: TritonQueuePolicy;
+  /** `instance_group.count` of a GPU model on a GPU pool (`KIND_GPU`), per GPU of the replica. */
+  readonly instancesPerGpu: number;
+  /** `instance_group.count` of a CPU model (`KIND_CPU`), per replica. */
+  readonly instancesPerCpu: number;
+}
+
+/** Triton's `ModelQueuePolicy`, in modelfleet's names. */
+export interface TritonQueuePolicy {
+  /** `REJECT` fails a request whose timeout expires; `DELAY` moves it behind requests still in time. */
+  readonly timeoutAction: 'REJECT' | 'DELAY';
+  /** Longest a request waits in the queue before `timeoutAction`, in microseconds (0 = no timeout). */
+  readonly defaultTimeoutMicroseconds: number;
+  /** Whether a request may set a shorter or longer timeout of its own. */
+  readonly allowTimeoutOverride: boolean;
+  /** Most requests queued per model before new ones are rejected (0 = unbounded). */
+  readonly maxQueueSize: number;
 }
 
 /** A tier's Kubernetes PriorityClass. */
@@ -94,6 +146,41 @@ export interface StackConfig {
   readonly tiers: Readonly<Record<SlaTier, TierPolicy>>;
   /** Istio ingress: gateway (`namespace/name`) and the host clients call. */
   readonly routing: { readonly gateway: string; readonly host: string };
+  /** The autoscaler rendered per shard (KEDA or HPA) and the Prometheus it reads. */
+  readonly autoscaler: AutoscalerConfig;
+  /** How Prometheus scrapes Triton's metrics port (ServiceMonitor or pod annotations). */
+  readonly metrics: MetricsConfig;
+  /** How shard pods reach the model artifacts (identity, credentials, S3 endpoint). */
+  readonly modelRepository: ModelRepositoryAccess;
+}
+
+/**
+ * Access to the object stores holding model artifacts, for the init
+ * container that copies them (rclone with env auth). Every field is optional:
+ * without any, rclone uses the node's or pod's ambient identity.
+ */
+export interface ModelRepositoryAccess {
+  /**
+   * ServiceAccount shard pods run as, in every team namespace: the identity
+   * workload-identity schemes (EKS IRSA / Pod Identity, GKE Workload Identity,
+   * Azure Workload Identity) map to cloud credentials. The platform creates it.
+   *
+   * @default - the namespace's `default` ServiceAccount
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Secret in every team namespace whose keys become the fetcher's
+   * environment (`envFrom`): `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for
+   * S3, `AZURE_STORAGE_ACCOUNT`/`AZURE_STORAGE_KEY` for Azure Blob. Only the
+   * init container sees it; Triton never does.
+   *
+   * @default - none: ambient or workload identity
+   */
+  readonly secretName?: string;
+  /** S3 region (`--s3-region`). @default - rclone's default, or `AWS_REGION` from the environment */
+  readonly s3Region?: string;
+  /** S3-compatible endpoint URL (`--s3-endpoint`), for MinIO, Ceph or a VPC endpoint. @default - AWS S3 */
+  readonly s3Endpoint?: string;
 }
 
 const tolerationSchema = z.strictObject({
@@ -116,6 +203,9 @@ const poolSchema = z.strictObject({
   maxModelsPerShard: z.number().int().min(1).max(10000).optional(),
 });
 
+/** Largest `max_batch_size` a stack may allow (Triton's field is an int32; beyond this no GPU batch fits). */
+export const MAX_TRITON_BATCH_SIZE = 4096;
+
 const tierSchema = z.strictObject({
   pools: z.array(z.string()).min(1).optional(),
   headroomPercent: z.number().min(0).max(90).optional(),
@@ -134,6 +224,27 @@ const tierSchema = z.strictObject({
     })
     .partial()
     .optional(),
+  autoscaling: autoscalingTierSchema,
+  triton: z
+    .strictObject({
+      maxQueueDelayMicroseconds: z.number().int().min(0).max(10_000_000),
+      preferredBatchSizes: z.array(z.number().int().min(1).max(MAX_TRITON_BATCH_SIZE)),
+      maxBatchSize: z.number().int().min(0).max(MAX_TRITON_BATCH_SIZE),
+      priorityLevels: z.number().int().min(0).max(16),
+      defaultPriorityLevel: z.number().int().min(0).max(16),
+      queuePolicy: z
+        .strictObject({
+          timeoutAction: z.enum(['REJECT', 'DELAY']),
+          defaultTimeoutMicroseconds: z.number().int().min(0).max(3_600_000_000),
+          allowTimeoutOverride: z.boolean(),
+          maxQueueSize: z.number().int().min(0).max(1_000_000),
+        })
+        .partial(),
+      instancesPerGpu: z.number().int().min(1).max(16),
+      instancesPerCpu: z.number().int().min(1).max(64),
+    })
+    .partial()
+    .optional(),
 });
 
 const stackSchema = z.strictObject({
@@ -143,13 +254,26 @@ const stackSchema = z.strictObject({
   pools: z.record(dnsName('pool name', MAX_POOL_NAME_LENGTH, true), poolSchema).optional(),
   tiers: z.partialRecord(z.enum(SLA_TIERS), tierSchema).optional(),
   routing: z.strictObject({ gateway: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), host: z.string().min(1) }).partial().optional(),
+  autoscaler: autoscalerSchema,
+  metrics: metricsSchema,
+  modelRepository: z
+    .strictObject({
+      serviceAccountName: dnsName('ServiceAccount name', 253),
+      secretName: dnsName('Secret name', 253),
+      s3Region: z.string().regex(/^[a-z0-9-]+$/, { message: 'must be a region name such as "eu-west-1"' }),
+      s3Endpoint: z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~\/-]*)?$/, { message: 'must be an http(s) URL such as "https://minio.storage.svc:9000"' }),
+    })
+    .partial()
+    .optional(),
 });
 
 /** The config block of a stack, before resolution (what `Pulumi.NAME.yaml` holds under `modelfleet:`). */
 export type StackInput = z.input<typeof stackSchema>;
 
 /** A complete stack input: the platform's defaults every stack file overrides (see `policies/default-stack.ts`). */
-export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' | 'tiers' | 'routing' | 'serverOverhead'> & {
+export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' | 'tiers' | 'routing' | 'serverOverhead' | 'autoscaler' | 'metrics'> & {
+  readonly autoscaler: AutoscalerConfig;
+  readonly metrics: MetricsConfig;
   readonly image: string;
   readonly fetcherImage: string;
   readonly pools: NonNullable<StackInput['pools']>;
@@ -158,7 +282,7 @@ export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' 
   readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
 };
 
-const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing'];
+const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'modelRepository', 'autoscaler', 'metrics'];
 
 /**
  * Resolves a stack: `defaults` overridden by `overrides` (pools replace the
@@ -196,7 +320,13 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
   for (const tier of SLA_TIERS) {
     const own = o.tiers?.[tier] ?? {};
     const inherited = defaults.tiers[tier];
-    const merged = { ...inherited, ...own, priorityClass: { ...inherited.priorityClass, ...(own.priorityClass ?? {}) } } as TierPolicy;
+    const merged = {
+      ...inherited,
+      ...own,
+      priorityClass: { ...inherited.priorityClass, ...(own.priorityClass ?? {}) },
+      triton: mergeTritonTier(inherited.triton, own.triton),
+      autoscaling: mergeAutoscalingTier(inherited.autoscaling, own.autoscaling),
+    } as TierPolicy;
     const at = ['modelfleet:tiers', tier];
     for (const [i, pool] of merged.pools.entries()) {
       if (!pools.some((p) => p.name === pool)) {
@@ -209,9 +339,14 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
     if (merged.pdbMaxUnavailable > merged.maxReplicas) {
       issues.push({ file, path: [...at, 'pdbMaxUnavailable'], message: `${merged.pdbMaxUnavailable} is above maxReplicas ${merged.maxReplicas}, so the disruption budget would protect nothing; lower it` });
     }
+    issues.push(...checkTritonTier(merged.triton, file, [...at, 'triton']));
+    issues.push(...checkAutoscalingTier(tier, merged.autoscaling, TIER_P99_MS[tier], merged.triton?.maxQueueDelayMicroseconds, file, [...at, 'autoscaling']));
     tiers[tier] = merged;
   }
   const overhead = o.serverOverhead ?? base.serverOverhead!;
+  const autoscaler = mergeAutoscaler(defaults.autoscaler, o.autoscaler);
+  const metrics = mergeMetrics(defaults.metrics, o.metrics);
+  issues.push(...checkAutoscaler(autoscaler, file));
   for (const pool of pools) {
     const usable = shardCapacity(pool, overhead, 0);
     for (const key of ['memory', 'cpu'] as const) {
@@ -232,6 +367,9 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       pools,
       tiers,
       routing: { ...base.routing!, ...(o.routing ?? {}) } as StackConfig['routing'],
+      modelRepository: { ...(base.modelRepository ?? {}), ...(o.modelRepository ?? {}) },
+      autoscaler,
+      metrics,
     },
   };
 }
@@ -254,3 +392,47 @@ export function maxModelsPerShard(tier: TierPolicy, pool: PoolSpec): number {
   return Math.min(tier.maxModelsPerShard, pool.maxModelsPerShard ?? Infinity);
 }
 
+type TritonTierInput = NonNullable<z.output<typeof tierSchema>['triton']>;
+
+/** A tier's Triton settings overridden field by field (the queue policy too). */
+function mergeTritonTier(inherited: TritonTierPolicy, own: TritonTierInput | undefined): TritonTierPolicy {
+  return { ...inherited, ...(own ?? {}), queuePolicy: { ...inherited.queuePolicy, ...(own?.queuePolicy ?? {}) } };
+}
+
+/** Contradictions inside a tier's (merged) Triton settings, each naming the stack file and key. */
+export function checkTritonTier(t: TritonTierPolicy, file: string, at: readonly (string | number)[]): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  t.preferredBatchSizes.forEach((size, i) => {
+    if (size > t.maxBatchSize) {
+      issues.push({
+        file,
+        path: [...at, 'preferredBatchSizes', i],
+        message: `${size} is above the tier's maxBatchSize ${t.maxBatchSize}; Triton never forms a batch larger than max_batch_size, so lower it or raise maxBatchSize`,
+      });
+    }
+    if (i > 0 && size <= t.preferredBatchSizes[i - 1]!) {
+      issues.push({ file, path: [...at, 'preferredBatchSizes', i], message: `${size} does not follow ${t.preferredBatchSizes[i - 1]}; list preferred batch sizes once each, in increasing order` });
+    }
+  });
+  if (t.maxBatchSize === 0 && t.preferredBatchSizes.length > 0) {
+    issues.push({ file, path: [...at, 'preferredBatchSizes'], message: `is set but maxBatchSize is 0 (batching off); remove the preferred sizes or raise maxBatchSize` });
+  }
+  if (t.maxBatchSize > 1 && t.maxQueueDelayMicroseconds === 0) {
+    issues.push({
+      file,
+      path: [...at, 'maxQueueDelayMicroseconds'],
+      message: `is 0 but maxBatchSize is ${t.maxBatchSize}: with no delay Triton batches only requests that arrive together; give a delay or set maxBatchSize to 1`,
+    });
+  }
+  if (t.priorityLevels === 0 && t.defaultPriorityLevel !== 0) {
+    issues.push({ file, path: [...at, 'defaultPriorityLevel'], message: `is ${t.defaultPriorityLevel} but priorityLevels is 0 (priorities off); set it to 0 or raise priorityLevels` });
+  }
+  if (t.priorityLevels > 0 && (t.defaultPriorityLevel < 1 || t.defaultPriorityLevel > t.priorityLevels)) {
+    issues.push({
+      file,
+      path: [...at, 'defaultPriorityLevel'],
+      message: `${t.defaultPriorityLevel} is not a level of ${t.priorityLevels}; use 1 (highest) to ${t.priorityLevels} (lowest)`,
+    });
+  }
+  return issues;
+}

@@ -10,4 +10,9 @@ export default defineModel({
   gpuMemory: '10Gi',
   cpu: '2',
   peakQps: 30,
+  inputs: [
+    { name: 'INPUT__0', dataType: 'FP32', dims: [-1, 32] }, // history: time steps × features
+    { name: 'INPUT__1', dataType: 'FP32', dims: [16] }, // static covariates
+  ],
+  outputs: [{ name: 'OUTPUT__0', dataType: 'FP32', dims: [52, 3] }], // 52 weeks × (p10, p50, p90)
 });

@@ -10,4 +10,6 @@ export default defineModel({
   gpuMemory: '2Gi',
   cpu: '500m',
   peakQps: 1500,
+  inputs: [{ name: 'INPUT__0', dataType: 'FP32', dims: [-1, 24] }], // login and device events × features
+  outputs: [{ name: 'OUTPUT__0', dataType: 'FP32', dims: [1] }], // takeover probability
 });

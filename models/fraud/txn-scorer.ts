@@ -33,6 +33,8 @@ export default defineModel({
   gpuMemory: '1Gi',
   cpu: '200m',
   peakQps: 400,
+  // Card traffic peaks in North American business hours; outside them the shards shrink to the tier minimum.
+  traffic: { peakHoursUtc: [13, 23] },
   tenants: {
     'acme-bank': { memory: '1500Mi', gpuMemory: '3Gi', cpu: '1', peakQps: 3000 },
     'globex-financial': { memory: '1200Mi', gpuMemory: '2Gi', cpu: '750m', peakQps: 1800 },

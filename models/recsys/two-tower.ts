@@ -32,6 +32,8 @@ export default [
     gpuMemory: '3Gi',
     cpu: '750m',
     peakQps: 40,
+    inputs: [{ name: 'INPUT__0', dataType: 'INT64', dims: [-1] }], // item feature ids
+    outputs: [{ name: 'OUTPUT__0', dataType: 'FP32', dims: [128] }], // item embedding
     tenants: retailers,
   }),
 ];

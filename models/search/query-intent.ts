@@ -8,7 +8,7 @@ export default defineModel({
   artifact: 's3://ml-models-prod/search/query-intent/{tenant}',
   memory: '512Mi',
   cpu: '250m',
-  peakQps: 400,
+  peakQps: 60,
   tenants: [
     'anchor-realty', 'anchor-recipes', 'atlas-auto', 'atlas-learning', 'beacon-jobs', 'beacon-tickets',
     'bright-rentals', 'bright-tickets', 'cascade-media', 'cascade-news', 'civic-auto', 'civic-tickets',

@@ -82,7 +82,7 @@ describe('synth on the example fleet', () => {
     const objects = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).filter(Boolean);
     expect(objects.length).toBe(manifestObjects.length);
     const kinds = new Set(objects.map((o: { kind: string }) => o.kind));
-    for (const kind of ['Namespace', 'ResourceQuota', 'LimitRange', 'Deployment', 'Service', 'ConfigMap', 'HorizontalPodAutoscaler', 'VirtualService']) expect(kinds).toContain(kind);
+    for (const kind of ['Namespace', 'ResourceQuota', 'LimitRange', 'Deployment', 'Service', 'ConfigMap', 'ScaledObject', 'ServiceMonitor', 'VirtualService']) expect(kinds).toContain(kind);
     expect(first.stdout).toContain(`renders ${objects.length} objects`);
   });
 

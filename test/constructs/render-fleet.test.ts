@@ -31,8 +31,8 @@ describe('renderFleet', () => {
       resources: ['manifests/_cluster.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml'],
     });
     // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange per team;
-    // ConfigMap, Deployment, Service, HPA, PDB, VirtualService per shard.
-    expect(objectCount).toBe(3 + 2 * 3 + 2 * 6);
+    // ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PDB, VirtualService per shard.
+    expect(objectCount).toBe(3 + 2 * 3 + 2 * 7);
   });
 
   it('renders one PriorityClass per tier, cluster-scoped, that the shards\' pods use', () => {
@@ -64,7 +64,8 @@ describe('renderFleet', () => {
       'ConfigMap',
       'Deployment',
       'Service',
-      'HorizontalPodAutoscaler',
+      'ScaledObject',
+      'ServiceMonitor',
       'PodDisruptionBudget',
       'VirtualService',
     ]);

@@ -18,8 +18,9 @@ export function defaultStack(): StackConfig {
   return stack;
 }
 
-function copy(c: Omit<ModelCopy, 'id' | 'tritonName' | 'file' | 'pathPrefix' | 'dedicated'>): ModelCopy {
+function copy(c: Omit<ModelCopy, 'id' | 'tritonName' | 'file' | 'pathPrefix' | 'dedicated' | 'triton'> & { triton?: ModelCopy['triton'] }): ModelCopy {
   return {
+    triton: { optimization: {} },
     ...c,
     dedicated: false,
     id: c.tenant ? `${c.team}/${c.model}@${c.tenant}` : `${c.team}/${c.model}`,
@@ -43,7 +44,7 @@ const gpuCopies = [
 
 const cpuCopies = [
   copy({ model: 'ranker', team: 'search', tier: 'batch', framework: 'python', gpu: false, resources: { memory: 4 * Gi, gpuMemory: 0, cpu: 2000 }, artifact: 'as://searchacct/models/ranker' }),
-  copy({ model: 'query-parser', team: 'search', tier: 'batch', framework: 'pytorch', gpu: false, resources: { memory: 512 * Mi, gpuMemory: 0, cpu: 100 }, artifact: 'gs://ml-models-search/query-parser' }),
+  copy({ model: 'query-parser', team: 'search', tier: 'batch', framework: 'pytorch', gpu: false, resources: { memory: 512 * Mi, gpuMemory: 0, cpu: 100 }, artifact: 'gs://ml-models-search/query-parser', triton: { maxBatchSize: 16, inputs: [{ name: 'INPUT__0', dataType: 'INT64', dims: [-1] }], outputs: [{ name: 'OUTPUT__0', dataType: 'FP32', dims: [12] }], optimization: {} } }),
 ].sort((a, b) => (a.id < b.id ? -1 : 1));
 
 /** The GPU shard: three copies of team fraud on gpu-l4. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Shard } from '../../core/plan/shard-plan.ts';
 import { configChecksum, fetchModelsScript, modelsJson, rcloneSource, shardConfigData } from '../../constructs/shard-config-data.ts';
 import { MODELS_CHECKSUM_ANNOTATION, TritonShard } from '../../constructs/triton-shard.ts';
+import { shardStartupSeconds } from '../../core/triton/startup-budget.ts';
 import { cpuShard, defaultStack, gpuShard } from './small-fleet.ts';
 
 const stack = defaultStack();
@@ -20,17 +21,19 @@ function synth(shard: Shard, extra: Partial<ConstructorParameters<typeof TritonS
 }
 
 describe('TritonShard', () => {
-  it('renders ConfigMap, Deployment, Service, HPA and PDB, all named after the shard in its namespace', () => {
+  it('renders ConfigMap, Deployment, Service, autoscaler, ServiceMonitor and PDB, all named after the shard in its namespace', () => {
     const { objects } = synth(gpuShard);
     expect(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       'v1 ConfigMap fraud/fraud-realtime-gpu-l4-1',
       'apps/v1 Deployment fraud/fraud-realtime-gpu-l4-1',
       'v1 Service fraud/fraud-realtime-gpu-l4-1',
-      'autoscaling/v2 HorizontalPodAutoscaler fraud/fraud-realtime-gpu-l4-1',
+      'keda.sh/v1alpha1 ScaledObject fraud/fraud-realtime-gpu-l4-1',
+      'monitoring.coreos.com/v1 ServiceMonitor fraud/fraud-realtime-gpu-l4-1',
       'policy/v1 PodDisruptionBudget fraud/fraud-realtime-gpu-l4-1',
     ]);
     for (const o of objects) {
-      expect(o.metadata.labels).toEqual({
+      // The ServiceMonitor also carries the stack's serviceMonitorLabels (for the Prometheus that selects it).
+      expect(o.metadata.labels).toMatchObject({
         'app.kubernetes.io/name': 'triton',
         'app.kubernetes.io/instance': 'fraud-realtime-gpu-l4-1',
         'app.kubernetes.io/managed-by': 'modelfleet',
@@ -112,7 +115,7 @@ describe('TritonShard', () => {
     expect(triton.volumeMounts).toContainEqual({ name: 'models', mountPath: '/models', readOnly: true });
     expect(pod.volumes).toContainEqual({ name: 'models', emptyDir: {} });
     expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: gpuShard.name } });
-    expect(byKind('ConfigMap').data).toEqual(shardConfigData(gpuShard));
+    expect(byKind('ConfigMap').data).toEqual(shardConfigData(gpuShard, stack));
   });
 
   it('gives Triton a memory-backed /dev/shm and a writable /tmp', () => {
@@ -139,7 +142,7 @@ describe('TritonShard', () => {
 
   it('rolls the pods exactly when the ConfigMap contents change', () => {
     const a = synth(gpuShard).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION];
-    expect(a).toBe(configChecksum(shardConfigData(gpuShard)));
+    expect(a).toBe(configChecksum(shardConfigData(gpuShard, stack)));
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     const moved = { ...gpuShard, copies: gpuShard.copies.map((c) => (c.tritonName === 'embedder' ? { ...c, artifact: 'gs://fraud-models/embedder-v2' } : c)) };
     expect(synth(moved).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION]).not.toBe(a);
@@ -171,14 +174,10 @@ describe('TritonShard', () => {
     ]);
   });
 
-  it('autoscales between the shard replicas on the tier CPU target', () => {
-    const hpa = synth(cpuShard).byKind('HorizontalPodAutoscaler');
-    expect(hpa.spec).toEqual({
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: cpuShard.name },
-      minReplicas: 1,
-      maxReplicas: 4,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
-    });
+  it('autoscales between the shard replicas on queue time and the tier CPU target (see shard-autoscaler.test.ts)', () => {
+    const scaled = synth(cpuShard).byKind('ScaledObject');
+    expect(scaled.spec).toMatchObject({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: cpuShard.name }, minReplicaCount: 1, maxReplicaCount: 4 });
+    expect(scaled.spec.triggers.map((t: any) => t.name)).toEqual(['queue-time', 'cpu', 'requests']);
   });
 
   it('names the construct path when a shard cannot be rendered', () => {
@@ -207,6 +206,46 @@ describe('shard ConfigMap data', () => {
     expect(rcloneSource('as://acct/container/m')).toEqual({ path: ':azureblob,account=acct:container/m', flags: ['--azureblob-env-auth'] });
     expect(() => rcloneSource('/mnt/models/x')).toThrow(/not an s3/); // volume paths need a mount the stack cannot describe yet
     expect(() => rcloneSource('http://example.com/m')).toThrow(/not an s3/);
+  });
+
+  it('puts every copy\'s validated config.pbtxt in the ConfigMap and over the artifact\'s own', () => {
+    const { byKind } = synth(gpuShard);
+    const data = byKind('ConfigMap').data;
+    expect(Object.keys(data)).toEqual([
+      'embedder.config.pbtxt',
+      'fetch-models.sh',
+      'models.json',
+      'txn-scorer.acme.config.pbtxt',
+      'txn-scorer.globex.config.pbtxt',
+    ]);
+    expect(data['txn-scorer.acme.config.pbtxt']).toContain('name: "txn-scorer.acme"\nbackend: "onnxruntime"\n');
+    const script: string = data['fetch-models.sh'];
+    expect(script).toContain(
+      'rclone copy --s3-env-auth :s3:ml-models/fraud/txn-scorer/acme /models/txn-scorer.acme\ncp /etc/modelfleet/txn-scorer.acme.config.pbtxt /models/txn-scorer.acme/config.pbtxt\n',
+    );
+  });
+
+  it('sizes the startup probe from what the shard loads', () => {
+    const { triton } = synth(gpuShard);
+    expect(triton.startupProbe.periodSeconds * triton.startupProbe.failureThreshold).toBe(shardStartupSeconds(gpuShard));
+  });
+
+  it('takes model repository access from the stack: ServiceAccount, credentials Secret for the fetcher only, S3 region and endpoint', () => {
+    const withAccess = { ...stack, modelRepository: { serviceAccountName: 'model-reader', secretName: 'model-store', s3Region: 'eu-west-1', s3Endpoint: 'https://minio.storage.svc:9000' } };
+    const chart = Testing.chart();
+    new TritonShard(chart, 'Shard', { shard: gpuShard, stack: withAccess });
+    const objects = Testing.synth(chart) as any[];
+    const pod = objects.find((o) => o.kind === 'Deployment').spec.template.spec;
+    expect(pod.serviceAccountName).toBe('model-reader');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.initContainers[0].envFrom).toEqual([{ secretRef: { name: 'model-store' } }]);
+    expect(pod.containers[0].envFrom).toBeUndefined();
+    expect(objects.find((o) => o.kind === 'ConfigMap').data['fetch-models.sh']).toContain(
+      'rclone copy --s3-env-auth --s3-region=eu-west-1 --s3-endpoint=https://minio.storage.svc:9000 :s3:ml-models/fraud/txn-scorer/acme /models/txn-scorer.acme\n',
+    );
+    const { pod: plain } = synth(gpuShard);
+    expect(plain.serviceAccountName).toBeUndefined();
+    expect(plain.initContainers[0].envFrom).toBeUndefined();
   });
 
   it('generates a fail-fast script with one copy per model', () => {

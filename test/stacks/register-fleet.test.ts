@@ -10,6 +10,7 @@ import * as k8s from '@pulumi/kubernetes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderFleetObjects, type FleetManifest, type KubeObject } from '../../constructs/render-fleet.ts';
 import { synthFleet } from '../../constructs/synth-fleet.ts';
+import { resolvePlatformStack } from '../../policies/default-stack.ts';
 import { KUBE_KINDS } from '../../stacks/kube-kinds.ts';
 import { FleetRegistrationError, registerFleet, resourceName, type RegisteredObject } from '../../stacks/register-fleet.ts';
 import { setRecordingMocks, valueOf, type Registration } from './pulumi-mocks.ts';
@@ -29,6 +30,8 @@ const TYPE_TOKENS: Record<string, string> = {
   'policy/v1 PodDisruptionBudget': 'kubernetes:policy/v1:PodDisruptionBudget',
   'scheduling.k8s.io/v1 PriorityClass': 'kubernetes:scheduling.k8s.io/v1:PriorityClass',
   'networking.istio.io/v1 VirtualService': 'kubernetes:networking.istio.io/v1:VirtualService',
+  'keda.sh/v1alpha1 ScaledObject': 'kubernetes:keda.sh/v1alpha1:ScaledObject',
+  'monitoring.coreos.com/v1 ServiceMonitor': 'kubernetes:monitoring.coreos.com/v1:ServiceMonitor',
 };
 const PROVIDER_TYPE = 'pulumi:providers:kubernetes';
 
@@ -42,7 +45,11 @@ describe('registerFleet on a synthesized fleet', () => {
 
   beforeAll(async () => {
     const { planned } = await synthFleet({ modelsDir: FLEET, cwd: ROOT });
-    const manifests = renderFleetObjects({ stack: planned.stack, teams: planned.fleet.teams, plan: planned.plan });
+    const rendered = renderFleetObjects({ stack: planned.stack, teams: planned.fleet.teams, plan: planned.plan });
+    // The default stack scales with KEDA; an HPA stack's autoscalers join the same fleet so every mapped kind is covered.
+    const hpaStack = resolvePlatformStack('hpa', { autoscaler: { kind: 'hpa' }, metrics: { exposure: 'annotations' } });
+    const hpas = renderFleetObjects({ stack: hpaStack, teams: planned.fleet.teams, plan: planned.plan }).map((m) => m.objects.filter((o) => o.kind === 'HorizontalPodAutoscaler'));
+    const manifests = rendered.map((m, i) => ({ ...m, objects: [...m.objects, ...hpas[i]!] }));
     objects = manifests.flatMap((m) => m.objects);
     const provider = new k8s.Provider('test-cluster', { context: 'test-cluster' });
     registered = registerFleet(manifests, { provider });
@@ -53,7 +60,7 @@ describe('registerFleet on a synthesized fleet', () => {
   });
 
   it('renders every mapped kind, so the test covers the whole table', () => {
-    expect(objects).toHaveLength(30);
+    expect(objects).toHaveLength(36);
     expect(new Set(objects.map((o) => `${o.apiVersion} ${o.kind}`))).toEqual(new Set(Object.keys(TYPE_TOKENS)));
     expect(KUBE_KINDS.map((k) => `${k.apiVersion} ${k.kind}`).sort()).toEqual(Object.keys(TYPE_TOKENS).sort());
   });
@@ -132,8 +139,12 @@ describe('registerFleet on a synthesized fleet', () => {
         "fraud/PodDisruptionBudget/fraud-batch-gpu-l4-1",
         "fraud/PodDisruptionBudget/fraud-realtime-gpu-l4-1",
         "fraud/ResourceQuota/fraud-quota",
+        "fraud/ScaledObject/fraud-batch-gpu-l4-1",
+        "fraud/ScaledObject/fraud-realtime-gpu-l4-1",
         "fraud/Service/fraud-batch-gpu-l4-1",
         "fraud/Service/fraud-realtime-gpu-l4-1",
+        "fraud/ServiceMonitor/fraud-batch-gpu-l4-1",
+        "fraud/ServiceMonitor/fraud-realtime-gpu-l4-1",
         "fraud/VirtualService/fraud-batch-gpu-l4-1",
         "fraud/VirtualService/fraud-realtime-gpu-l4-1",
         "search/ConfigMap/search-interactive-cpu-std-1",
@@ -142,7 +153,9 @@ describe('registerFleet on a synthesized fleet', () => {
         "search/LimitRange/search-defaults",
         "search/PodDisruptionBudget/search-interactive-cpu-std-1",
         "search/ResourceQuota/search-quota",
+        "search/ScaledObject/search-interactive-cpu-std-1",
         "search/Service/search-interactive-cpu-std-1",
+        "search/ServiceMonitor/search-interactive-cpu-std-1",
         "search/VirtualService/search-interactive-cpu-std-1",
       ]
     `);

@@ -28,6 +28,29 @@ describe('declaration types', () => {
       gpuMemory: '1.5Gi',
       tenants: { acme: { memory: '3Gi' }, globex: {} },
     });
+    const torch = defineModel({
+      name: 'ato-detector',
+      framework: 'pytorch',
+      tier: 'realtime',
+      artifact: 's3://ml-models/fraud/ato-detector/v12',
+      memory: '1500Mi',
+      gpuMemory: '2Gi',
+      maxBatchSize: 8,
+      inputs: [{ name: 'INPUT__0', dataType: 'FP32', dims: [-1, 24] }],
+      outputs: [{ name: 'OUTPUT__0', dataType: 'FP32', dims: [1] }],
+      versions: [12],
+    });
+    const onnx = defineModel({
+      name: 'scorer',
+      framework: 'onnx',
+      tier: 'batch',
+      artifact: 's3://ml-models/scorer',
+      memory: '1Gi',
+      gpuMemory: '1Gi',
+      optimization: { tensorrt: { precision: 'FP16' } },
+    });
+    expect(validateModel(torch, 'models/fraud/ato-detector.ts', 'fraud').issues).toEqual([]);
+    expect(validateModel(onnx, 'models/fraud/scorer.ts', 'fraud').issues).toEqual([]);
     const team = defineTeam({ name: 'fraud', quota: { gpu: 8, cpu: '64', memory: '512Gi' } });
     expect(validateModel(list, 'models/fraud/txn-scorer.ts', 'fraud').issues).toEqual([]);
     expect(validateModel(record, 'models/search/ranker.ts', 'search').issues).toEqual([]);
@@ -50,6 +73,18 @@ describe('declaration types', () => {
       defineModel({ name: 'f', framework: 'onnx', tier: 'batch', artifact: '/m', memory: '1Gi', gpuMemroy: '1Gi' }),
       // @ts-expect-error — tenant override with a bad quantity
       defineModel({ name: 'g', framework: 'onnx', tier: 'batch', artifact: '/m/{tenant}', memory: '1Gi', tenants: { acme: { memory: 'lots' } } }),
+      // @ts-expect-error — data types have no TYPE_ prefix
+      defineModel({ name: 'h', framework: 'python', tier: 'batch', artifact: '/m', memory: '1Gi', inputs: [{ name: 'x', dataType: 'TYPE_FP32', dims: [1] }] }),
+      // @ts-expect-error — maxBatchSize is a number
+      defineModel({ name: 'i', framework: 'onnx', tier: 'batch', artifact: '/m', memory: '1Gi', maxBatchSize: '8' }),
+      // @ts-expect-error — a tensor needs dims
+      defineModel({ name: 'j', framework: 'python', tier: 'batch', artifact: '/m', memory: '1Gi', outputs: [{ name: 'y', dataType: 'FP32' }] }),
+      // @ts-expect-error — unknown optimization hint (typo)
+      defineModel({ name: 'k', framework: 'tensorrt', tier: 'batch', artifact: '/m', memory: '1Gi', optimization: { cudaGraph: true } }),
+      // @ts-expect-error — TensorRT precision is FP32 or FP16
+      defineModel({ name: 'l', framework: 'onnx', tier: 'batch', artifact: '/m', memory: '1Gi', optimization: { tensorrt: { precision: 'INT8' } } }),
+      // @ts-expect-error — versions are numbers
+      defineModel({ name: 'n', framework: 'onnx', tier: 'batch', artifact: '/m', memory: '1Gi', versions: ['latest'] }),
     ];
     for (const decl of bad) expect(validateModel(decl, 'models/x/y.ts', 'x').issues.length).toBeGreaterThan(0);
     // @ts-expect-error — GPU quota is a number of GPUs

@@ -8,5 +8,8 @@ export default defineModel({
   artifact: 's3://ml-models/support/ticket-router/{tenant}',
   memory: '1Gi',
   cpu: '1',
+  maxBatchSize: 16,
+  inputs: [{ name: 'INPUT__0', dataType: 'INT64', dims: [-1] }],
+  outputs: [{ name: 'OUTPUT__0', dataType: 'FP32', dims: [24] }],
   tenants: ['acme', 'umbrella'],
 });
