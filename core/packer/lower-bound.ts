@@ -6,6 +6,9 @@
  * bound of any single dimension bounds the whole instance. We take, per
  * dimension, the Martello–Toth bound L2 (which dominates the continuous bound
  * ⌈Σs/c⌉ and the count of items larger than c/2), and the maximum over dimensions.
+ * Across dimensions, items that pairwise cannot share a bin (in some dimension
+ * their sum exceeds the capacity) each need their own bin: the size of any
+ * such "conflict clique" is a bound too.
  */
 
 /**
@@ -64,9 +67,45 @@ export function martelloTothL2(capacity: number, sizes: readonly number[]): numb
   return best;
 }
 
-/** Lower bound for a vector instance: the best per-dimension L2. */
+/**
+ * Size of a clique of pairwise conflicting items, found greedily: two items
+ * conflict when in some dimension their sizes sum to more than the capacity.
+ * Two items that are both at most half the capacity in every dimension never
+ * conflict, so at most one such item is considered (the largest); the others
+ * are scanned by decreasing largest normalised size. Valid for any clique.
+ */
+export function conflictCliqueBound(capacity: readonly number[], items: readonly (readonly number[])[]): number {
+  const dims = capacity.length;
+  const maxNorm = (item: readonly number[]) => {
+    let m = 0;
+    for (let d = 0; d < dims; d++) {
+      const c = capacity[d]!;
+      const x = c > 0 ? item[d]! / c : item[d]! > 0 ? Infinity : 0;
+      if (x > m) m = x;
+    }
+    return m;
+  };
+  const big: { item: readonly number[]; key: number }[] = [];
+  let small: { item: readonly number[]; key: number } | undefined;
+  for (const item of items) {
+    const key = maxNorm(item);
+    if (key > 0.5) big.push({ item, key });
+    else if (!small || key > small.key) small = { item, key };
+  }
+  big.sort((a, b) => b.key - a.key);
+  if (small) big.push(small);
+  const conflict = (x: readonly number[], y: readonly number[]) => {
+    for (let d = 0; d < dims; d++) if (x[d]! + y[d]! > capacity[d]!) return true;
+    return false;
+  };
+  const clique: (readonly number[])[] = [];
+  for (const { item } of big) if (clique.every((other) => conflict(item, other))) clique.push(item);
+  return clique.length;
+}
+
+/** Lower bound for a vector instance: the best per-dimension L2, or a conflict clique if larger. */
 export function vectorLowerBound(capacity: readonly number[], items: readonly (readonly number[])[]): number {
-  let best = 0;
+  let best = capacity.length > 1 ? conflictCliqueBound(capacity, items) : 0;
   for (let d = 0; d < capacity.length; d++) {
     const sizes = items.map((item) => item[d] ?? 0);
     if (sizes.every((s) => s === 0)) continue;
