@@ -57,6 +57,8 @@ export interface RcloneSource {
  * - `s3://bucket/path` → `:s3:bucket/path` with `--s3-env-auth`
  * - `gs://bucket/path` → `:gcs:bucket/path` with `--gcs-env-auth`
  * - `as://account/container/path` → `:azureblob,account=account:container/path` with `--azureblob-env-auth`
+ * - `pvc://claim/path` → `/mnt/pvc/claim/path`, rclone's local backend on the claim the
+ *   fetcher mounts read-only
  *
  * S3 sources also get the stack's `--s3-region` and `--s3-endpoint` when set.
  *
@@ -83,7 +85,23 @@ export function rcloneSource(artifact: string, access: ModelRepositoryAccess = {
         return { path: `:azureblob,account=${host}:${path}`, flags: ['--azureblob-env-auth'] };
     }
   }
-  throw new Error(`artifact ${JSON.stringify(artifact)} is not an s3://, gs:// or as:// URI`);
+  const claim = pvcOf(artifact);
+  if (claim) return { path: `${PVC_MOUNT_ROOT}/${claim.claim}/${claim.path.replace(/\/+$/, '')}`, flags: [] };
+  throw new Error(`artifact ${JSON.stringify(artifact)} is not an s3://, gs://, as:// or pvc:// URI`);
+}
+
+/** Where the fetcher mounts each PersistentVolumeClaim an artifact names (`/mnt/pvc/<claim>`). */
+export const PVC_MOUNT_ROOT = '/mnt/pvc';
+
+/** The claim and path of a `pvc://<claim>/<path>` artifact, or `undefined` for any other kind. */
+export function pvcOf(artifact: string): { readonly claim: string; readonly path: string } | undefined {
+  const m = /^pvc:\/\/([^/]+)\/(.+)$/.exec(artifact);
+  return m ? { claim: m[1]!, path: m[2]! } : undefined;
+}
+
+/** The PersistentVolumeClaims a shard's artifacts live on, sorted. */
+export function shardClaims(shard: Shard): string[] {
+  return [...new Set(shard.copies.flatMap((c) => pvcOf(c.artifact)?.claim ?? []))].sort();
 }
 
 /** Quotes `value` for a POSIX shell. */

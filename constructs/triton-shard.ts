@@ -13,7 +13,7 @@ import { toQuantities, type ContainerSize } from './container-size.ts';
 import { ShardAutoscaler } from './shard-autoscaler.ts';
 import { metricsPodAnnotations, ShardMetrics } from './shard-metrics.ts';
 import { shardStartupSeconds } from '../core/triton/startup-budget.ts';
-import { configChecksum, CONFIG_MOUNT_PATH, FETCH_SCRIPT_KEY, MODEL_REPOSITORY_PATH, shardConfigData } from './shard-config-data.ts';
+import { configChecksum, CONFIG_MOUNT_PATH, FETCH_SCRIPT_KEY, MODEL_REPOSITORY_PATH, PVC_MOUNT_ROOT, shardClaims, shardConfigData } from './shard-config-data.ts';
 
 /** Triton's HTTP/REST port. */
 export const TRITON_HTTP_PORT = 8000;
@@ -172,6 +172,7 @@ export class TritonShard extends Construct {
       ? { [resources.gpu.resource]: k8s.Quantity.fromNumber(resources.gpu.count) }
       : {};
     const tritonNames = shard.copies.map((c) => c.tritonName).sort();
+    const claims = shardClaims(shard);
     const restricted: k8s.SecurityContext = {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -228,6 +229,8 @@ export class TritonShard extends Construct {
                   { name: 'models', mountPath: MODEL_REPOSITORY_PATH },
                   { name: 'config', mountPath: CONFIG_MOUNT_PATH, readOnly: true },
                   { name: 'tmp', mountPath: '/tmp' },
+                  // Artifacts on PersistentVolumeClaims: mounted read-only, for the fetcher only.
+                  ...claims.map((claimName, i) => ({ name: `artifacts-${i + 1}`, mountPath: `${PVC_MOUNT_ROOT}/${claimName}`, readOnly: true })),
                 ],
               },
             ],
@@ -289,6 +292,7 @@ export class TritonShard extends Construct {
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(formatBytes(shmSizeBytes)) } },
               { name: 'models', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },
+              ...claims.map((claimName, i) => ({ name: `artifacts-${i + 1}`, persistentVolumeClaim: { claimName, readOnly: true } })),
             ],
           },
         },

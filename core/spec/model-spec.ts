@@ -80,7 +80,8 @@ interface ModelFields extends TritonDeclarationFields {
    */
   readonly dedicated?: boolean;
   /**
-   * Where the model repository entry lives (`s3://…`, `gs://…` or `as://…`).
+   * Where the model repository entry lives: `s3://…`, `gs://…`, `as://…`, or
+   * `pvc://<claim>/<path>` on a PersistentVolumeClaim in the team's namespace.
    * Tenanted models must include `{tenant}`.
    */
   readonly artifact: string;
@@ -282,7 +283,7 @@ const modelSchema = z.strictObject({
   ...tritonFieldSchemas,
 });
 
-const ARTIFACT_RE = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._{}\/-]*)?|gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/[A-Za-z0-9._{}\/-]*)?|as:\/\/[A-Za-z0-9._{}\/-]+)$/;
+const ARTIFACT_RE = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._{}\/-]*)?|gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/[A-Za-z0-9._{}\/-]*)?|as:\/\/[A-Za-z0-9._{}\/-]+|pvc:\/\/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[A-Za-z0-9._{}\/-]+)$/;
 
 /** Picks the loosest tier whose promise still meets a latency target. */
 export function tierForLatency(p99LatencyMs: number): SlaTier | undefined {
@@ -347,7 +348,7 @@ export function validateModel(
       issues.push({
         file,
         path: at('artifact'),
-        message: `${JSON.stringify(raw.artifact)} is not a model location Triton can load; use s3://bucket/path, gs://bucket/path or as://account/container/path (volume paths are not supported yet)`,
+        message: `${JSON.stringify(raw.artifact)} is not a model location Triton can load; use s3://bucket/path, gs://bucket/path, as://account/container/path or pvc://claim/path (a PersistentVolumeClaim in the team's namespace)`,
       });
     } else if (tenanted && !raw.artifact.includes('{tenant}')) {
       issues.push({

@@ -5,6 +5,7 @@ import { configChecksum, fetchModelsScript, modelsJson, rcloneSource, shardConfi
 import { MODELS_CHECKSUM_ANNOTATION, TritonShard } from '../../constructs/triton-shard.ts';
 import { shardStartupSeconds } from '../../core/triton/startup-budget.ts';
 import { cpuShard, defaultStack, gpuShard } from './small-fleet.ts';
+import { validateManifests } from '../support/validate-manifests.ts';
 
 const stack = defaultStack();
 
@@ -254,5 +255,32 @@ describe('shard ConfigMap data', () => {
     expect(script).toContain('\nset -eu\n');
     expect(script.match(/^rclone copy /gm)).toHaveLength(3);
     expect(script).toContain('rclone copy --s3-env-auth :s3:ml-models/fraud/txn-scorer/acme /models/txn-scorer.acme\n');
+  });
+});
+
+describe('artifacts on PersistentVolumeClaims', () => {
+  const pvcShard: Shard = {
+    ...cpuShard,
+    copies: cpuShard.copies.map((c, i) => ({ ...c, artifact: `pvc://${i === 0 ? 'models-b' : 'models-a'}/search/${c.tritonName}` })),
+  };
+
+  it('mounts each claim read-only into the fetcher only, and copies from the mount', () => {
+    const { pod, fetcher, triton, objects } = synth(pvcShard);
+    expect(pod.volumes.filter((v: any) => v.persistentVolumeClaim)).toEqual([
+      { name: 'artifacts-1', persistentVolumeClaim: { claimName: 'models-a', readOnly: true } },
+      { name: 'artifacts-2', persistentVolumeClaim: { claimName: 'models-b', readOnly: true } },
+    ]);
+    expect(fetcher.volumeMounts.filter((m: any) => m.name.startsWith('artifacts-'))).toEqual([
+      { name: 'artifacts-1', mountPath: '/mnt/pvc/models-a', readOnly: true },
+      { name: 'artifacts-2', mountPath: '/mnt/pvc/models-b', readOnly: true },
+    ]);
+    expect(triton.volumeMounts.some((m: any) => m.name.startsWith('artifacts-'))).toBe(false);
+    const first = pvcShard.copies[0]!;
+    expect(fetchModelsScript(pvcShard)).toContain(`rclone copy /mnt/pvc/models-b/search/${first.tritonName} /models/${first.tritonName}\n`);
+    expect(validateManifests(objects)).toEqual([]);
+  });
+
+  it('maps pvc:// to the mounted path', () => {
+    expect(rcloneSource('pvc://models-a/fraud/m/acme/')).toEqual({ path: '/mnt/pvc/models-a/fraud/m/acme', flags: [] });
   });
 });

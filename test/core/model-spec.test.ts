@@ -98,6 +98,12 @@ describe('validateModel', () => {
     );
   });
 
+  it('accepts artifacts on a PersistentVolumeClaim', () => {
+    expect(problems({ ...base, artifact: 'pvc://ml-models/fraud/txn-scorer/{tenant}' })).toBe('');
+    expect(problems({ ...base, artifact: 'pvc://Bad_Claim/x/{tenant}' })).toContain('is not a model location Triton can load');
+    expect(problems({ ...base, artifact: 'pvc://ml-models' })).toContain('pvc://claim/path');
+  });
+
   it('checks artifacts: scheme, {tenant} placeholder, no ".." segments', () => {
     expect(problems({ ...base, artifact: 'http://x/{tenant}' })).toContain('artifact: "http://x/{tenant}" is not a model location Triton can load');
     expect(problems({ ...base, artifact: 's3://ml-models/fraud/txn-scorer' })).toContain('has no {tenant} placeholder');
