@@ -13,6 +13,7 @@ import { lockFromPlan, type PlacementLock } from '../core/plan/lockfile.ts';
 import { diffPlacement } from '../core/plan/placement-diff.ts';
 import { loadFleet } from '../core/loader/load-fleet.ts';
 import { packShards } from '../core/packer/pack-shards.ts';
+import { mulberry32 } from '../core/packer/random.ts';
 import type { ModelSpec, TenantSpec } from '../core/spec/model-spec.ts';
 import { loadPlatformStack } from '../policies/default-stack.ts';
 
@@ -25,18 +26,7 @@ const { values } = parseArgs({
 });
 const CHANGES = Number(values.changes);
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(Number(values.seed));
+const random = mulberry32(Number(values.seed));
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 

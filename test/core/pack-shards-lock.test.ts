@@ -10,23 +10,14 @@ import { lockFromPlan, parseLock, serializeLock } from '../../core/plan/lockfile
 import { diffPlacement } from '../../core/plan/placement-diff.ts';
 import type { ShardPlan } from '../../core/plan/shard-plan.ts';
 import { packShards } from '../../core/packer/pack-shards.ts';
-import { validateModel, type ModelSpec } from '../../core/spec/model-spec.ts';
+import type { ModelSpec } from '../../core/spec/model-spec.ts';
 import { resolveStack } from '../../core/stack/stack-config.ts';
 import { DEFAULT_STACK } from '../../policies/default-stack.ts';
+import { model, tenants } from '../support/model-fixture.ts';
 
 const stack = resolveStack('default', '(embedded default stack)', {}, DEFAULT_STACK).stack!;
 
-function model(team: string, decl: Record<string, unknown>): ModelSpec {
-  const { spec, issues } = validateModel(
-    { framework: 'onnx', tier: 'realtime', memory: '1Gi', artifact: decl.tenants ? 's3://ml-models/m/{tenant}' : 's3://ml-models/m', ...decl },
-    `models/${team}/${String(decl.name)}.ts`,
-    team,
-  );
-  if (!spec) throw new Error(formatIssues(issues));
-  return spec;
-}
 
-const tenants = (n: number, prefix = 't') => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
 const where = (plan: ShardPlan) => new Map(plan.shards.flatMap((s) => s.copies.map((c) => [c.id, s.name] as const)));
 const pack = (models: ModelSpec[], lock?: ReturnType<typeof lockFromPlan>, s = stack) =>
   packShards(expandCopies(models), { stack: s, ...(lock ? { lock } : {}) }).plan!;

@@ -3,24 +3,14 @@ import { fc, test } from '@fast-check/vitest';
 import { formatIssues } from '../../core/errors/spec-issue.ts';
 import { expandCopies } from '../../core/plan/expand-copies.ts';
 import { packShards } from '../../core/packer/pack-shards.ts';
-import { validateModel, type ModelSpec } from '../../core/spec/model-spec.ts';
 import { resolveStack, shardCapacity } from '../../core/stack/stack-config.ts';
 import { DEFAULT_STACK } from '../../policies/default-stack.ts';
+import { model, tenants } from '../support/model-fixture.ts';
 
 const stack = resolveStack('default', '(embedded default stack)', {}, DEFAULT_STACK).stack!;
 const Gi = 2 ** 30;
 
-function model(team: string, decl: Record<string, unknown>): ModelSpec {
-  const { spec, issues } = validateModel(
-    { framework: 'onnx', tier: 'realtime', memory: '1Gi', artifact: decl.tenants ? 's3://ml-models/m/{tenant}' : 's3://ml-models/m', ...decl },
-    `models/${team}/${String(decl.name)}.ts`,
-    team,
-  );
-  if (!spec) throw new Error(formatIssues(issues));
-  return spec;
-}
 
-const tenants = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i).padStart(3, '0')}`);
 
 describe('packShards', () => {
   it('groups by team, tier and pool and names shards <team>-<tier>-<pool>-<n>', () => {
