@@ -5,6 +5,7 @@ import { decreasingOrder, firstFit } from '../../core/packer/construct-ffd.ts';
 import { FirstFitIndex } from '../../core/packer/first-fit-index.ts';
 import { improveByCns } from '../../core/packer/improve-cns.ts';
 import { conflictCliqueBound, vectorLowerBound } from '../../core/packer/lower-bound.ts';
+import { defaultBudget } from '../../core/packer/pack-vectors.ts';
 import { isFeasible, type Solution } from '../../core/packer/packing-state.ts';
 import { canonicalProblem } from '../../core/packer/problem.ts';
 import { splitTwo } from '../../core/packer/split-two.ts';
@@ -124,5 +125,20 @@ describe('conflictCliqueBound', () => {
     const items = [[60, 10, 10], [45, 60, 10], [45, 45, 60]];
     expect(conflictCliqueBound([100, 100, 100], items)).toBe(3);
     expect(vectorLowerBound([100, 100, 100], items)).toBe(3);
+  });
+});
+
+describe('defaultBudget', () => {
+  it('keeps the 1,000-item budget of the time target and grows only where allowed', () => {
+    // 1,000 items: the calibrated 3.3·10⁸ operations (≤ 1 s) in every dimension.
+    expect(defaultBudget(1_000, 1)).toBe(330_000_000);
+    expect(defaultBudget(1_000, 3)).toBe(330_000_000);
+    // No instance of at most 1,000 items gets more than that.
+    for (let n = 1; n <= 1_000; n += 37) for (const d of [1, 2, 5]) expect(defaultBudget(n, d)).toBeLessThanOrEqual(330_000_000);
+    // Vector budgets are unchanged (linear, capped at 10⁹).
+    expect(defaultBudget(10_000, 3)).toBe(1_000_000_000);
+    // Large 1-D instances: more, but capped.
+    expect(defaultBudget(5_000, 1)).toBe(3_000_000_000);
+    for (let n = 1_000; n < 6_000; n += 250) expect(defaultBudget(n + 250, 1)).toBeGreaterThanOrEqual(defaultBudget(n, 1));
   });
 });
