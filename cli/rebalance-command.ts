@@ -2,13 +2,12 @@
  * `modelfleet rebalance`: move copies toward fewer shards within a move
  * budget, rewrite the lockfile and print every move.
  */
-import { dirname, join, relative, resolve } from 'node:path';
 import { SpecError } from '../core/errors/spec-issue.ts';
 import { expandCopies } from '../core/plan/expand-copies.ts';
-import { lockFromPlan, lockfileName, serializeLock } from '../core/plan/lockfile.ts';
+import { lockFromPlan, serializeLock } from '../core/plan/lockfile.ts';
 import { formatMove } from '../core/plan/placement-diff.ts';
 import { planFleet } from '../core/plan/plan-fleet.ts';
-import { readLockfile } from '../core/plan/read-lockfile.ts';
+import { locateLockfile, readLockfile } from '../core/plan/read-lockfile.ts';
 import { rebalance } from '../core/plan/rebalance.ts';
 import { loadPlatformStack } from '../policies/default-stack.ts';
 import { reportFailure, type CliIo } from './report-failure.ts';
@@ -28,8 +27,7 @@ export async function runRebalance(options: RebalanceCommandOptions, io: CliIo):
   try {
     const cwd = process.cwd();
     const stack = loadPlatformStack(options.stackName !== undefined ? { name: options.stackName } : {});
-    const lockPath = resolve(options.lockfile ?? join(dirname(resolve(options.modelsDir)), lockfileName(options.stackName)));
-    const shownAs = relative(cwd, lockPath).startsWith('..') ? lockPath : relative(cwd, lockPath);
+    const { path: lockPath, shownAs } = locateLockfile({ cwd, ...options });
     const previous = readLockfile(lockPath, shownAs, stack.name);
     if (!previous) {
       throw new SpecError([{ file: shownAs, path: [], message: 'not found; run `npx modelfleet synth` first to place the fleet and create it' }]);

@@ -4,11 +4,10 @@
  * writes the result; the Pulumi program registers it. One code path for both.
  */
 import type { OutputFile } from '../core/plan/output-file.ts';
-import { dirname, join, relative, resolve } from 'node:path';
-import { lockFromPlan, lockfileName, serializeLock, type PlacementLock } from '../core/plan/lockfile.ts';
+import { lockFromPlan, serializeLock, type PlacementLock } from '../core/plan/lockfile.ts';
 import { consoleDiff, diffPlacement, markdownDiff, type PlacementDiff } from '../core/plan/placement-diff.ts';
 import { planFleet, type PlannedFleet } from '../core/plan/plan-fleet.ts';
-import { readLockfile, type LockfileOnDisk } from '../core/plan/read-lockfile.ts';
+import { locateLockfile, readLockfile, type LockfileOnDisk } from '../core/plan/read-lockfile.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
 import { consoleSummary, markdownSummary, planJson } from '../core/plan/summarize.ts';
 import { loadPlatformStack } from '../policies/default-stack.ts';
@@ -68,8 +67,7 @@ export interface SynthResult {
 export async function synthFleet(options: SynthFleetOptions): Promise<SynthResult> {
   const cwd = options.cwd ?? process.cwd();
   const stack = loadPlatformStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: cwd });
-  const lockPath = resolve(cwd, options.lockfile ?? join(dirname(resolve(cwd, options.modelsDir)), lockfileName(options.stackName)));
-  const shownAs = relative(cwd, lockPath).startsWith('..') ? lockPath : relative(cwd, lockPath);
+  const { path: lockPath, shownAs } = locateLockfile({ cwd, ...options });
   const previous = readLockfile(lockPath, shownAs, stack.name);
   const planned = await planFleet({
     modelsDir: options.modelsDir,

@@ -7,7 +7,7 @@
  * collected and thrown together as one `SpecError`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { SpecError, type SpecIssue } from '../errors/spec-issue.ts';
@@ -15,6 +15,7 @@ import { validateModel, type ModelSpec } from '../spec/model-spec.ts';
 import { validateTeam, type TeamSpec } from '../spec/team-spec.ts';
 import { describeValue, suggest } from '../spec/zod-issues.ts';
 import { byKey, compareStrings } from '../util/compare.ts';
+import { displayPath } from '../util/display-path.ts';
 
 /** A loaded, validated fleet. */
 export interface Fleet {
@@ -30,11 +31,6 @@ export interface LoadFleetOptions {
   readonly cwd?: string;
 }
 
-/** Path for messages: relative to `cwd`, with forward slashes. */
-function display(path: string, cwd: string): string {
-  const rel = relative(cwd, path) || '.';
-  return (rel.startsWith('..') ? path : rel).split(sep).join('/');
-}
 
 /** Explains why importing `absFile` failed: a syntax error with its position, or what it threw and where. */
 function explainLoadFailure(error: unknown, absFile: string, absDir: string, cwd: string): string {
@@ -45,7 +41,7 @@ function explainLoadFailure(error: unknown, absFile: string, absDir: string, cwd
   if (syntax) return syntax.replace(/^.*?:(\d+):(\d+): ERROR: /, 'syntax error at line $1, column $2: ');
   const where = error instanceof Error && error.stack ? new RegExp(`${escapeRegExp(absFile)}[^:]*:(\\d+):(\\d+)`).exec(error.stack) : null;
   const name = error instanceof Error ? error.name : 'a non-Error value';
-  const message = (lines[0] ?? 'unknown error').split(absDir).join(display(absDir, cwd));
+  const message = (lines[0] ?? 'unknown error').split(absDir).join(displayPath(absDir, cwd));
   return `it threw ${name}${where ? ` at line ${where[1]}` : ''}: ${message}`;
 }
 
@@ -85,7 +81,7 @@ export async function loadFleet(modelsDir: string, options: LoadFleetOptions = {
 export async function collectFleet(modelsDir: string, options: LoadFleetOptions = {}): Promise<{ fleet: Fleet; issues: SpecIssue[] }> {
   const cwd = options.cwd ?? process.cwd();
   const root = resolve(cwd, modelsDir);
-  const rootShown = display(root, cwd);
+  const rootShown = displayPath(root, cwd);
   const issues: SpecIssue[] = [];
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     return { fleet: { teams: [], models: [] }, issues: [{ file: rootShown, path: [], message: 'models directory not found; pass --models DIR or create models/teams.ts' }] };
@@ -102,16 +98,16 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
       const files = readdirSync(abs).filter(isTsSource).sort(compareStrings);
       for (const f of files) modelFiles.push({ abs: join(abs, f), folder: entry.name });
     } else if (isTsSource(entry.name) && entry.name !== 'teams.ts') {
-      issues.push({ file: display(abs, cwd), path: [], message: `model files belong in a team folder; move it to ${rootShown}/<team>/${entry.name}` });
+      issues.push({ file: displayPath(abs, cwd), path: [], message: `model files belong in a team folder; move it to ${rootShown}/<team>/${entry.name}` });
     }
   }
 
   // Teams.
   const teams: TeamSpec[] = [];
   if (!existsSync(teamsFile)) {
-    issues.push({ file: display(teamsFile, cwd), path: [], message: 'not found; declare the fleet\'s teams: export default [defineTeam({ name, quota: { gpu, cpu, memory } })]' });
+    issues.push({ file: displayPath(teamsFile, cwd), path: [], message: 'not found; declare the fleet\'s teams: export default [defineTeam({ name, quota: { gpu, cpu, memory } })]' });
   } else {
-    const shown = display(teamsFile, cwd);
+    const shown = displayPath(teamsFile, cwd);
     const { module, error } = await importFile(teamsFile);
     if (!module) {
       issues.push({ file: shown, path: [], message: `failed to load: ${explainLoadFailure(error, teamsFile, root, cwd)}` });
@@ -137,7 +133,7 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
   const models: ModelSpec[] = [];
   const byName = new Map<string, ModelSpec>();
   for (const f of loaded) {
-    const shown = display(f.abs, cwd);
+    const shown = displayPath(f.abs, cwd);
     if (!f.module) {
       issues.push({ file: shown, path: [], message: `failed to load: ${explainLoadFailure(f.error, f.abs, root, cwd)}` });
       continue;
@@ -157,7 +153,7 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
       issues.push({
         file: shown,
         path: ['team'],
-        message: `folder "${f.folder}" is not a team declared in ${display(teamsFile, cwd)}${hint ? ` (did you mean "${hint}"?)` : ''}; add defineTeam({ name: "${f.folder}", … }) or move the file to an existing team's folder (${teamNames.join(', ')})`,
+        message: `folder "${f.folder}" is not a team declared in ${displayPath(teamsFile, cwd)}${hint ? ` (did you mean "${hint}"?)` : ''}; add defineTeam({ name: "${f.folder}", … }) or move the file to an existing team's folder (${teamNames.join(', ')})`,
       });
       continue;
     }

@@ -2,8 +2,31 @@
  * Reads the placement lockfile from disk, if there is one.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { SpecError } from '../errors/spec-issue.ts';
-import { parseLock, type PlacementLock } from './lockfile.ts';
+import { displayPath } from '../util/display-path.ts';
+import { lockfileName, parseLock, type PlacementLock } from './lockfile.ts';
+
+/** Where a fleet's lockfile lives, and how messages name it. */
+export interface LockfileLocation {
+  readonly path: string;
+  readonly shownAs: string;
+}
+
+/**
+ * Locates the lockfile: `lockfile` when given, else `placement.lock.json`
+ * (or `placement.<stack>.lock.json`) in the folder holding the models directory.
+ */
+export function locateLockfile(options: {
+  readonly cwd: string;
+  readonly modelsDir: string;
+  readonly stackName?: string;
+  readonly lockfile?: string;
+}): LockfileLocation {
+  const { cwd } = options;
+  const path = resolve(cwd, options.lockfile ?? join(dirname(resolve(cwd, options.modelsDir)), lockfileName(options.stackName)));
+  return { path, shownAs: displayPath(path, cwd) };
+}
 
 /** A lockfile as found on disk. */
 export interface LockfileOnDisk {

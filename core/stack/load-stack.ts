@@ -2,9 +2,10 @@
  * Reads a stack: the embedded default, or `Pulumi.NAME.yaml` from the project root.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SpecError, type SpecIssue } from '../errors/spec-issue.ts';
+import { displayPath } from '../util/display-path.ts';
 import { resolveStack, type StackConfig, type StackDefaults } from './stack-config.ts';
 
 /** The config-key namespace modelfleet reads from `Pulumi.NAME.yaml`. */
@@ -32,8 +33,7 @@ export function loadStack(options: LoadStackOptions): StackConfig {
   }
   const dir = options.dir ?? process.cwd();
   const path = join(dir, `Pulumi.${options.name}.yaml`);
-  const rel = relative(process.cwd(), path);
-  const file = rel && !rel.startsWith('..') ? rel : path;
+  const file = displayPath(path, process.cwd());
   if (!/^[a-zA-Z0-9._-]+$/.test(options.name)) {
     throw new SpecError([{ file: `Pulumi.${options.name}.yaml`, path: [], message: `stack name ${JSON.stringify(options.name)} may only contain letters, digits, ".", "_" and "-"` }]);
   }
