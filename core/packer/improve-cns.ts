@@ -459,7 +459,9 @@ export function improveByCns(problem: Problem, start: Solution, options: CnsOpti
     const keep = Math.max(0, best.bins - 3);
     state.reset(best, keep);
     const found = searchTarget(state, keep, options.budget);
-    if (!found) break;
+    // With three bins or fewer the pool may hold everything: a "completion"
+    // then need not be smaller than what we started from.
+    if (!found || found.bins >= best.bins) break;
     best = found;
   }
   return best;

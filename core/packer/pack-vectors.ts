@@ -14,12 +14,18 @@
  *    items, bin-centric dot product, `construct-bin-centric.ts`), the best one
  *    improved by consistent neighbourhood search (`improve-cns.ts`) within an
  *    operation budget that grows with the instance.
+ * 4. One dimension only, if still above the bound: column generation on the
+ *    cutting-stock LP seeded with the best packing's bins, a dive that fixes
+ *    the patterns the LP uses, and local search on the small residual
+ *    (`improve-lp-dive.ts`, `column-generation.ts`), with its own
+ *    operation budget (`diveBudget`). Kept only when it saves a bin.
  * Every candidate is at most as many bins as FFD by construction: the search
  * starts from the best construction, FFD among them, and only accepts fewer bins.
  */
 import { binCentricDotProduct } from './construct-bin-centric.ts';
 import { firstFitDecreasing } from './construct-ffd.ts';
 import { improveByCns } from './improve-cns.ts';
+import { improveByLpDive } from './improve-lp-dive.ts';
 import { vectorLowerBound } from './lower-bound.ts';
 import { isFeasible, type Solution } from './packing-state.ts';
 import { canonicalProblem } from './problem.ts';
@@ -99,6 +105,17 @@ export function defaultBudget(n: number, dims = 2): number {
 }
 
 /**
+ * Operation budget of the one-dimensional LP-guided dive at effort 1, on top
+ * of `defaultBudget`: 1.5·10⁸ (about 0.25 s) up to 1,000 items, so that
+ * local search and dive together stay under a second there; above, growing
+ * by 1.8·10⁶ per item up to `defaultBudget` (the large cutting-stock-like
+ * instances, many items of few sizes, are where the dive pays off most).
+ */
+export function diveBudget(n: number): number {
+  return Math.min(150_000_000 + 1_800_000 * Math.max(0, n - 1_000), defaultBudget(n, 1));
+}
+
+/**
  * Packs `instance`: every item in exactly one bin, no bin over capacity in any
  * dimension, deterministic, and the same bin count for any order of the items.
  * Never more bins than vector first-fit-decreasing.
@@ -123,7 +140,13 @@ export function packVectors(instance: VectorInstance, options: PackOptions = {})
         if (problem.n <= BIN_CENTRIC_MAX_ITEMS) candidates.push(binCentricDotProduct(problem));
       }
       for (const c of candidates) if (c.bins < best.bins) best = c;
-      best = improveByCns(problem, best, { lowerBound, budget: effort * defaultBudget(problem.n, problem.dims) });
+      const budget = effort * defaultBudget(problem.n, problem.dims);
+      if (problem.dims !== 1) best = improveByCns(problem, best, { lowerBound, budget });
+      else {
+        // One dimension: local search first; where it stops above the bound, an LP-guided dive.
+        best = improveByCns(problem, best, { lowerBound, budget });
+        if (best.bins > lowerBound) best = improveByLpDive(problem, best, { lowerBound, budget: effort * diveBudget(problem.n) });
+      }
     }
   }
   // Belt and braces: loads were tracked incrementally; re-check from scratch

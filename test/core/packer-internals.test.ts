@@ -5,7 +5,7 @@ import { decreasingOrder, firstFit } from '../../core/packer/construct-ffd.ts';
 import { FirstFitIndex } from '../../core/packer/first-fit-index.ts';
 import { improveByCns } from '../../core/packer/improve-cns.ts';
 import { conflictCliqueBound, vectorLowerBound } from '../../core/packer/lower-bound.ts';
-import { defaultBudget } from '../../core/packer/pack-vectors.ts';
+import { defaultBudget, diveBudget } from '../../core/packer/pack-vectors.ts';
 import { isFeasible, type Solution } from '../../core/packer/packing-state.ts';
 import { canonicalProblem } from '../../core/packer/problem.ts';
 import { splitTwo } from '../../core/packer/split-two.ts';
@@ -140,5 +140,16 @@ describe('defaultBudget', () => {
     // Large 1-D instances: more, but capped.
     expect(defaultBudget(5_000, 1)).toBe(3_000_000_000);
     for (let n = 1_000; n < 6_000; n += 250) expect(defaultBudget(n + 250, 1)).toBeGreaterThanOrEqual(defaultBudget(n, 1));
+  });
+});
+
+describe('diveBudget', () => {
+  it('adds at most 1.5·10⁸ operations up to 1,000 items (local search + dive stay under the 1 s target) and never more than defaultBudget', () => {
+    for (let n = 1; n <= 1_000; n += 37) expect(diveBudget(n)).toBe(150_000_000);
+    for (let n = 1_000; n < 6_000; n += 250) {
+      expect(diveBudget(n)).toBeLessThanOrEqual(defaultBudget(n, 1));
+      expect(diveBudget(n + 250)).toBeGreaterThanOrEqual(diveBudget(n));
+    }
+    expect(diveBudget(5_000)).toBe(defaultBudget(5_000, 1));
   });
 });
