@@ -2,7 +2,8 @@
  * `modelfleet synth`: plan the fleet, render it, write `--out` atomically.
  */
 import { synthFleet } from '../constructs/synth-fleet.ts';
-import { SpecError } from '../core/errors/spec-issue.ts';
+import { formatIssues, SpecError } from '../core/errors/spec-issue.ts';
+import { advisoryViolations } from '../policies/rules/run-platform-rules.ts';
 import { checkOutputDir, writeFileAtomically, writeOutputAtomically } from './write-output.ts';
 import { reportFailure, type CliIo } from './report-failure.ts';
 
@@ -37,6 +38,12 @@ export async function runSynth(options: SynthCommandOptions, io: CliIo): Promise
     }
     writeOutputAtomically(options.outDir, result.files);
     if (lockChanged) writeFileAtomically(lockfile.path, lockfile.text);
+    // Advisory rule violations: printed (and listed in summary.md), never fatal.
+    const warnings = advisoryViolations(result.rules);
+    if (warnings.length) {
+      io.err(formatIssues(warnings).split('\n').map((line) => `warning: ${line}`).join('\n'));
+      io.err(`modelfleet: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} from advisory rules (see "Rule results" in summary.md)`);
+    }
     io.out(result.consoleSummary);
     io.out(`wrote ${result.files.length} files to ${options.outDir}/ (kubectl kustomize ${options.outDir} renders ${result.objectCount} objects)`);
     if (lockChanged) io.out(`${lockfile.previous ? 'updated' : 'created'} ${lockfile.shownAs}; commit it with the fleet`);

@@ -6,14 +6,15 @@
  * configuration beside it (`fetch-models.sh`).
  */
 import { createHash } from 'node:crypto';
+import { SHARD_MODELS_KEY } from '../core/plan/shard-labels.ts';
 import type { Shard } from '../core/plan/shard-plan.ts';
 import type { ModelRepositoryAccess, StackConfig } from '../core/stack/stack-config.ts';
 import { shardModelConfigs } from '../core/triton/shard-model-configs.ts';
 import { renderModelConfig } from '../core/triton/validate-model-config.ts';
 import { byKey } from '../core/util/compare.ts';
 
-/** Key of the copy list in the shard ConfigMap. */
-export const MODELS_JSON_KEY = 'models.json';
+/** Key of the copy list in the shard ConfigMap (a contract with the platform rules, so it lives in core). */
+export const MODELS_JSON_KEY = SHARD_MODELS_KEY;
 
 /** Key of the fetch script in the shard ConfigMap. */
 export const FETCH_SCRIPT_KEY = 'fetch-models.sh';

@@ -9,11 +9,14 @@ import { consoleDiff, diffPlacement, markdownDiff, type PlacementDiff } from '..
 import { planFleet, type PlannedFleet } from '../core/plan/plan-fleet.ts';
 import { locateLockfile, readLockfile, type LockfileOnDisk } from '../core/plan/read-lockfile.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
-import { consoleSummary, markdownSummary, planJson } from '../core/plan/summarize.ts';
-import { loadPlatformStack } from '../policies/default-stack.ts';
+import { consoleSummary, markdownRuleResults, markdownSummary, planJson } from '../core/plan/summarize.ts';
+import { loadPlatformStack, resolvePlatformStack } from '../policies/default-stack.ts';
 import { checkTeamQuotas } from '../policies/team-quota.ts';
 import { renderFleet, type FleetManifest } from './render-fleet.ts';
 import { byKey } from '../core/util/compare.ts';
+import { SpecError } from '../core/errors/spec-issue.ts';
+import type { RuleOutcome } from '../core/plan/rule-outcome.ts';
+import { mandatoryViolations, runPlatformRules } from '../policies/rules/run-platform-rules.ts';
 
 /** Options for `synthFleet`. */
 export interface SynthFleetOptions {
@@ -21,6 +24,19 @@ export interface SynthFleetOptions {
   readonly modelsDir: string;
   /** Stack name (`Pulumi.<name>.yaml`). @default - the embedded default stack */
   readonly stackName?: string;
+  /**
+   * The stack's `modelfleet:*` config values, given instead of reading
+   * `Pulumi.<stackName>.yaml`: the Pulumi program passes what Pulumi's config
+   * holds (`pulumi config set`, `--config`, ESC environments, `secure:`
+   * values). `values` is keyed without the `modelfleet:` prefix (`pools`,
+   * `tiers`) and holds parsed values, not JSON text; `source` names the
+   * config in messages (`Pulumi.prod.yaml: modelfleet:pools.gpu-l4.memory: …`).
+   * `name` is the stack name (lockfile `placement.<name>.lock.json`) and
+   * wins over `stackName`.
+   *
+   * @default - the stack file `Pulumi.<stackName>.yaml`, or the embedded default stack
+   */
+  readonly stackConfig?: { readonly name: string; readonly source: string; readonly values: Readonly<Record<string, unknown>> };
   /** Directory paths are resolved and displayed against. @default - the working directory */
   readonly cwd?: string;
   /**
@@ -58,6 +74,11 @@ export interface SynthResult {
   };
   /** Placement changes against the previous lockfile. */
   readonly diff: PlacementDiff;
+  /**
+   * Every platform rule's outcome on the rendered manifests (`policies/rules/`):
+   * advisory violations are warnings; a mandatory one fails synth instead.
+   */
+  readonly rules: readonly RuleOutcome[];
 }
 
 /**
@@ -66,23 +87,31 @@ export interface SynthResult {
  */
 export async function synthFleet(options: SynthFleetOptions): Promise<SynthResult> {
   const cwd = options.cwd ?? process.cwd();
-  const stack = loadPlatformStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: cwd });
-  const { path: lockPath, shownAs } = locateLockfile({ cwd, ...options });
+  const { stackConfig } = options;
+  const stack = stackConfig
+    ? resolvePlatformStack(stackConfig.name, stackConfig.values, stackConfig.source)
+    : loadPlatformStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: cwd });
+  const { path: lockPath, shownAs } = locateLockfile({ cwd, ...options, ...(stackConfig ? { stackName: stackConfig.name } : {}) });
   const previous = readLockfile(lockPath, shownAs, stack.name);
   const planned = await planFleet({
     modelsDir: options.modelsDir,
     stack,
     cwd,
     ...(previous && !options.ignoreLock ? { lock: previous.lock } : {}),
-    rules: [(fleet, plan, s) => checkTeamQuotas(fleet.teams, plan.shards, (shard) => shardResources(s, shard))],
+    // The quota at plan level, naming teams.ts; only when mandatory (else the manifest rule reports it as the stack asks).
+    rules: [(fleet, plan, s) => (s.policies.enforcement['team-quota'] === 'mandatory' ? checkTeamQuotas(fleet.teams, plan.shards, (shard) => shardResources(s, shard)) : [])],
   });
   const rendered = renderFleet({ stack, teams: planned.fleet.teams, plan: planned.plan });
+  // Platform rules on the rendered objects (all files together): a mandatory violation fails synth.
+  const ruleOutcomes = runPlatformRules(rendered.manifests, stack);
+  const ruleViolations = mandatoryViolations(ruleOutcomes);
+  if (ruleViolations.length) throw new SpecError(ruleViolations);
   const next = lockFromPlan(planned.plan, stack.name);
   const diff = diffPlacement(previous?.lock, next);
   const files: OutputFile[] = [
     ...rendered.files,
     { path: 'plan.json', content: planJson(planned.plan) },
-    { path: 'summary.md', content: `${markdownSummary(planned.fleet, planned.plan, stack)}\n${markdownDiff(diff)}` },
+    { path: 'summary.md', content: `${markdownSummary(planned.fleet, planned.plan, stack)}\n${markdownDiff(diff)}\n${markdownRuleResults(ruleOutcomes)}` },
   ].sort(byKey((f) => f.path));
   return {
     planned,
@@ -92,5 +121,6 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
     consoleSummary: `${consoleSummary(planned.fleet, planned.plan, stack)}\n${consoleDiff(diff)}`,
     lockfile: { path: lockPath, shownAs, ...(previous ? { previous } : {}), next, text: serializeLock(next) },
     diff,
+    rules: ruleOutcomes,
   };
 }

@@ -5,6 +5,7 @@
 import { SpecError } from '../core/errors/spec-issue.ts';
 import { loadStack, type LoadStackOptions } from '../core/stack/load-stack.ts';
 import { resolveStack, type StackConfig, type StackDefaults } from '../core/stack/stack-config.ts';
+import { DEFAULT_RULE_LEVELS } from './rules/platform-rules.ts';
 import { TIER_TABLE } from './tier-table.ts';
 
 /** The embedded default stack, in the same shape as a `Pulumi.NAME.yaml` config block. */
@@ -70,6 +71,14 @@ export const DEFAULT_STACK: StackDefaults = {
     scrapeIntervalSeconds: 15,
     // kube-prometheus-stack selects ServiceMonitors labelled with its release name.
     serviceMonitorLabels: { release: 'kube-prometheus-stack' },
+  },
+  // Platform rules (policies/rules/) run on every synth and in the Pulumi policy pack (policies/pack/).
+  policies: {
+    // Each rule's own default: mandatory, except realtime-min-replicas (advisory: development stacks run
+    // realtime shards with one replica on purpose; production stacks set it to mandatory).
+    enforcement: DEFAULT_RULE_LEVELS,
+    // NVIDIA's NGC namespace (the Triton image) and rclone's Docker Hub namespace (the fetcher init container).
+    allowedRegistries: ['nvcr.io/nvidia', 'docker.io/rclone'],
   },
 };
 

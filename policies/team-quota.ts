@@ -2,6 +2,10 @@
  * Team quota rule: everything a team's shards request at their maximum
  * replica count must fit the team's ResourceQuota, or the autoscaler would be
  * blocked by the quota exactly when traffic peaks.
+ *
+ * This is the plan-level check (before rendering, naming `teams.ts`); the
+ * manifest rule `team-quota` (`policies/rules/team-quota.ts`) checks the
+ * rendered ResourceQuota the same way, with the same wording.
  */
 import type { SpecIssue } from '../core/errors/spec-issue.ts';
 import type { ShardResources } from '../core/plan/shard-resources.ts';
@@ -9,10 +13,11 @@ import { teamUsage } from '../core/plan/team-usage.ts';
 import type { Shard } from '../core/plan/shard-plan.ts';
 import { formatBytes, formatMillicores } from '../core/spec/quantity.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
+import { formatQuotaExcess } from './rules/quota-message.ts';
 
-function listModels(shards: readonly Shard[], limit = 5): string {
-  const ids = [...new Set(shards.flatMap((s) => s.copies.map((c) => (c.tenant ? `${c.model}@${c.tenant}` : c.model))))].sort();
-  return ids.length > limit ? `${ids.slice(0, limit).join(', ')}, … ${ids.length - limit} more` : ids.join(', ');
+/** The copies of `shards` as `model@tenant` (or `model` when untenanted). */
+function copyIds(shards: readonly Shard[]): string[] {
+  return shards.flatMap((s) => s.copies.map((c) => (c.tenant ? `${c.model}@${c.tenant}` : c.model)));
 }
 
 /**
@@ -32,7 +37,7 @@ export function checkTeamQuotas(teams: readonly TeamSpec[], shards: readonly Sha
       issues.push({
         file: team.file,
         path: [...team.pathPrefix, 'quota', field],
-        message: `team ${team.name} requests ${show(used)}${unit} at max replicas, quota is ${show(quota)}${unit} (${listModels(heavy)}); raise the quota or lower the tiers' maxReplicas`,
+        message: `${formatQuotaExcess({ team: team.name, used: `${show(used)}${unit}`, quota: `${show(quota)}${unit}`, contributors: copyIds(heavy) })}; raise the quota or lower the tiers' maxReplicas`,
       });
     };
     check('gpu', u.gpu, team.quota.gpu, (n) => String(n), ' GPUs');

@@ -16,6 +16,13 @@ export const LABEL = {
   shard: 'modelfleet.io/shard',
 } as const;
 
+/**
+ * Key of the copy list in a shard's ConfigMap (a JSON array of
+ * `{name, model, tenant, team, artifact, framework}`). The platform rules read
+ * it back to name the copies behind a Deployment in their messages.
+ */
+export const SHARD_MODELS_KEY = 'models.json';
+
 /** Value of `app.kubernetes.io/managed-by` on rendered objects. */
 export const MANAGED_BY = 'modelfleet';
 

@@ -2,6 +2,8 @@
  * Human summaries of a planned fleet: a short console report and
  * `summary.md`, fit for a pull-request comment. Pure: same plan, same text.
  */
+import { formatPath } from '../errors/spec-issue.ts';
+import type { RuleOutcome } from './rule-outcome.ts';
 import { describePeak } from './shard-replicas.ts';
 import type { Fleet } from '../loader/load-fleet.ts';
 import { humanBytes, readableBytes } from '../spec/quantity.ts';
@@ -88,6 +90,28 @@ export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfi
     );
   }
   out.push('');
+  return out.join('\n');
+}
+
+/**
+ * The "Rule results" section of `summary.md`: every platform rule with its
+ * enforcement level and result, then the advisory warnings (a synth with a
+ * mandatory violation writes nothing, so only warnings can appear).
+ */
+export function markdownRuleResults(outcomes: readonly RuleOutcome[]): string {
+  const out = ['## Rule results', '', '| rule | level | result |', '|---|---|---|'];
+  for (const o of outcomes) {
+    const n = o.violations.length;
+    const result = o.level === 'disabled' ? 'not run' : n === 0 ? 'pass' : `${n} ${o.level === 'advisory' ? 'warning' : 'violation'}${n === 1 ? '' : 's'}`;
+    out.push(`| \`${o.id}\` | ${o.level} | ${result} |`);
+  }
+  out.push('');
+  const warnings = outcomes.filter((o) => o.level === 'advisory').flatMap((o) => o.violations);
+  if (warnings.length) {
+    out.push(`<details><summary>Warnings (${warnings.length})</summary>`, '');
+    for (const w of warnings) out.push(`- \`${w.file}\` \`${formatPath(w.path)}\`: ${w.message}`);
+    out.push('', '</details>', '');
+  }
   return out.join('\n');
 }
 

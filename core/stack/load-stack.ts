@@ -11,6 +11,14 @@ import { resolveStack, type StackConfig, type StackDefaults } from './stack-conf
 /** The config-key namespace modelfleet reads from `Pulumi.NAME.yaml`. */
 export const CONFIG_NAMESPACE = 'modelfleet';
 
+/**
+ * Keys of the `modelfleet:` namespace that configure the Pulumi program
+ * (`stacks/`), not the stack: where the fleet is and whether to render YAML
+ * instead of applying. The stack ignores them, so `pulumi config set` on them
+ * never breaks `modelfleet synth --stack NAME`.
+ */
+export const PROGRAM_CONFIG_KEYS: readonly string[] = ['models', 'renderYamlToDirectory'];
+
 /** Options for `loadStack`. */
 export interface LoadStackOptions {
   /** Stack name; `undefined` for the embedded default stack. */
@@ -54,7 +62,9 @@ export function loadStack(options: LoadStackOptions): StackConfig {
   } else if (config) {
     for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
       if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue; // other providers' config (kubernetes:context, …)
-      overrides[key.slice(CONFIG_NAMESPACE.length + 1)] = value;
+      const name = key.slice(CONFIG_NAMESPACE.length + 1);
+      if (PROGRAM_CONFIG_KEYS.includes(name)) continue; // the Pulumi program's own settings
+      overrides[name] = value;
     }
   }
   if (issues.length) throw new SpecError(issues);

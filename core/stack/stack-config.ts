@@ -21,6 +21,7 @@ import {
   type AutoscalingTierPolicy,
   type MetricsConfig,
 } from './autoscaling-config.ts';
+import { checkPolicyRuleIds, mergePolicies, policiesSchema, POLICIES_FIELDS, type PoliciesConfig } from './policy-config.ts';
 
 /** A Kubernetes toleration, as the pool's nodes require. */
 export interface Toleration {
@@ -152,6 +153,8 @@ export interface StackConfig {
   readonly metrics: MetricsConfig;
   /** How shard pods reach the model artifacts (identity, credentials, S3 endpoint). */
   readonly modelRepository: ModelRepositoryAccess;
+  /** Platform rules: enforcement level per rule and the allowed image registries (`policies/rules/`). */
+  readonly policies: PoliciesConfig;
 }
 
 /**
@@ -265,14 +268,16 @@ const stackSchema = z.strictObject({
     })
     .partial()
     .optional(),
+  policies: policiesSchema,
 });
 
 /** The config block of a stack, before resolution (what `Pulumi.NAME.yaml` holds under `modelfleet:`). */
 export type StackInput = z.input<typeof stackSchema>;
 
 /** A complete stack input: the platform's defaults every stack file overrides (see `policies/default-stack.ts`). */
-export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' | 'tiers' | 'routing' | 'serverOverhead' | 'autoscaler' | 'metrics'> & {
+export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' | 'tiers' | 'routing' | 'serverOverhead' | 'autoscaler' | 'metrics' | 'policies'> & {
   readonly autoscaler: AutoscalerConfig;
+  readonly policies: PoliciesConfig;
   readonly metrics: MetricsConfig;
   readonly image: string;
   readonly fetcherImage: string;
@@ -282,7 +287,14 @@ export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' 
   readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
 };
 
-const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'modelRepository', 'autoscaler', 'metrics'];
+const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'modelRepository', 'autoscaler', 'metrics', 'policies'];
+
+/** Known fields at a path of the stack config block, for unknown-field suggestions. */
+const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
+  if (path.length === 0) return STACK_FIELDS;
+  if (path.length === 1 && path[0] === 'policies') return POLICIES_FIELDS;
+  return [];
+};
 
 /**
  * Resolves a stack: `defaults` overridden by `overrides` (pools replace the
@@ -293,7 +305,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
   const base = stackSchema.parse(defaults);
   const parsed = stackSchema.safeParse(overrides ?? {}, { reportInput: true });
   if (!parsed.success) {
-    const issues = fromZodIssues(parsed.error.issues, overrides, file, [], (p) => (p.length === 0 ? STACK_FIELDS : []));
+    const issues = fromZodIssues(parsed.error.issues, overrides, file, [], knownStackFields);
     return { issues: issues.map((i) => ({ ...i, path: i.path.length ? [`modelfleet:${String(i.path[0])}`, ...i.path.slice(1)] : i.path })) };
   }
   const o = parsed.data;
@@ -347,6 +359,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
   const autoscaler = mergeAutoscaler(defaults.autoscaler, o.autoscaler);
   const metrics = mergeMetrics(defaults.metrics, o.metrics);
   issues.push(...checkAutoscaler(autoscaler, file));
+  issues.push(...checkPolicyRuleIds(o.policies, defaults.policies, file));
   for (const pool of pools) {
     const usable = shardCapacity(pool, overhead, 0);
     for (const key of ['memory', 'cpu'] as const) {
@@ -370,6 +383,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       modelRepository: { ...(base.modelRepository ?? {}), ...(o.modelRepository ?? {}) },
       autoscaler,
       metrics,
+      policies: mergePolicies(defaults.policies, o.policies),
     },
   };
 }

@@ -1,0 +1,35 @@
+/**
+ * `realtime-disruption-budget`: a PodDisruptionBudget in the same namespace
+ * selects the pods of every realtime workload, so a node drain or a cluster
+ * upgrade takes its replicas down one at a time instead of all at once.
+ */
+import { LABEL } from '../../core/plan/shard-labels.ts';
+import { asRecord, describeObject, isKind, sameNamespace, selectorMatches, type KubeObject } from './kube-object.ts';
+import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
+import { realtimeWorkloads, REALTIME_TIER } from './realtime-workloads.ts';
+
+/** Configuration of `realtime-disruption-budget` (none). */
+export type RealtimeDisruptionBudgetConfig = Readonly<Record<string, never>>;
+
+/** Reports every realtime workload whose pods no PodDisruptionBudget of its namespace selects. */
+export function checkRealtimeDisruptionBudget(objects: readonly KubeObject[], _config: RealtimeDisruptionBudgetConfig, report: ReportViolation): void {
+  const budgets = objects.filter((o) => isKind(o, 'policy', 'PodDisruptionBudget'));
+  for (const template of realtimeWorkloads(objects)) {
+    const covered = budgets.some((b) => sameNamespace(b, template.object) && selectorMatches(asRecord(b.spec)?.selector, template.labels));
+    if (covered) continue;
+    report(
+      template.object,
+      [],
+      `${describeObject(template.object)} is ${REALTIME_TIER} (${LABEL.tier}) but no PodDisruptionBudget in its namespace selects its pods; add one (maxUnavailable: 1) whose selector matches the pod labels`,
+    );
+  }
+}
+
+/** The `realtime-disruption-budget` rule. */
+export const realtimeDisruptionBudgetRule: ManifestRule<RealtimeDisruptionBudgetConfig, 'realtime-disruption-budget'> = {
+  id: 'realtime-disruption-budget',
+  description: 'A PodDisruptionBudget in its namespace selects the pods of every realtime workload.',
+  defaultLevel: 'mandatory',
+  scope: 'stack',
+  check: checkRealtimeDisruptionBudget,
+};

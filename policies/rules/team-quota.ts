@@ -1,0 +1,156 @@
+/**
+ * `team-quota`: per namespace, what the workloads request at their maximum
+ * replica count must fit every ResourceQuota of the namespace, for every
+ * resource the quota limits (`requests.cpu`, `requests.memory`,
+ * `requests.nvidia.com/gpu`, `limits.*`, `pods`, …). Otherwise the
+ * autoscaler is blocked by the quota exactly when traffic peaks.
+ *
+ * Max replicas come from the KEDA ScaledObject or HPA targeting a workload,
+ * else `spec.replicas` (see `replicaBounds`). Any workload counts, rendered
+ * by modelfleet or not; DaemonSets are left out (their pod count depends on
+ * the cluster's nodes). The message names the model copies behind a shard
+ * (read from the `models.json` of the ConfigMap its pods mount), or the
+ * workload (`Deployment/name`) for anything else.
+ */
+import { LABEL, SHARD_MODELS_KEY } from '../../core/plan/shard-labels.ts';
+import { asList, asRecord, asString, describeObject, isKind, labelsOf, namespaceOf, nameOf, type KubeObject } from './kube-object.ts';
+import type { ManifestRule } from './manifest-rule.ts';
+import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
+import { containerDefaults, isBestEffort, podAmount, type ResourceSide } from './pod-resources.ts';
+import { formatQuotaExcess } from './quota-message.ts';
+import { replicaBounds } from './replica-bounds.ts';
+import { formatAmount, toMilli } from './resource-amount.ts';
+
+/** Configuration of `team-quota`. */
+export interface TeamQuotaConfig {
+  /**
+   * Extended resources messages count as GPUs (`nvidia.com/gpu`, MIG
+   * resources); well-known GPU resources count anyway.
+   *
+   * @default - the GPU resources of the stack's pools
+   */
+  readonly gpuResources: readonly string[];
+}
+
+/** What a `spec.hard` key counts, or `undefined` for keys this rule does not evaluate (object counts, storage). */
+function quotaKey(key: string): { side: ResourceSide | 'pods'; resource: string } | undefined {
+  if (key === 'pods') return { side: 'pods', resource: 'pods' };
+  if (key === 'cpu' || key === 'memory' || key === 'ephemeral-storage' || key.startsWith('hugepages-')) return { side: 'requests', resource: key };
+  const m = /^(requests|limits)\.(.+)$/.exec(key);
+  if (!m || m[2] === 'storage') return undefined; // requests.storage counts PersistentVolumeClaims
+  return { side: m[1] as ResourceSide, resource: m[2]! };
+}
+
+/**
+ * Whether a quota's scopes (`spec.scopes`, `spec.scopeSelector`) cover the
+ * pods of `template`. A scope this rule cannot evaluate
+ * (`CrossNamespacePodAffinity`) makes the quota not apply, so the rule never
+ * reports a violation it cannot prove.
+ */
+function quotaCovers(quota: KubeObject, template: PodTemplate): boolean {
+  const spec = asRecord(quota.spec) ?? {};
+  const scopes: { scopeName?: string; operator?: string; values: string[] }[] = [
+    ...asList(spec.scopes).map((s) => ({ scopeName: asString(s), operator: 'Exists', values: [] })),
+    ...asList(asRecord(spec.scopeSelector)?.matchExpressions).map((e) => {
+      const r = asRecord(e) ?? {};
+      return { scopeName: asString(r.scopeName), operator: asString(r.operator), values: asList(r.values).filter((v): v is string => typeof v === 'string') };
+    }),
+  ];
+  const priorityClass = asString(template.spec.priorityClassName);
+  const terminating = template.spec.activeDeadlineSeconds !== undefined;
+  return scopes.every((s) => {
+    switch (s.scopeName) {
+      case 'BestEffort':
+        return isBestEffort(template);
+      case 'NotBestEffort':
+        return !isBestEffort(template);
+      case 'Terminating':
+        return terminating;
+      case 'NotTerminating':
+        return !terminating;
+      case 'PriorityClass':
+        if (s.operator === 'In') return priorityClass !== undefined && s.values.includes(priorityClass);
+        if (s.operator === 'NotIn') return priorityClass === undefined || !s.values.includes(priorityClass);
+        if (s.operator === 'Exists') return priorityClass !== undefined;
+        if (s.operator === 'DoesNotExist') return priorityClass === undefined;
+        return false;
+      default:
+        return false;
+    }
+  });
+}
+
+/** The model copies (`model@tenant`) a shard's pods load, from the `models.json` of the ConfigMaps they mount. */
+function copyIdsOf(template: PodTemplate, objects: readonly KubeObject[]): string[] {
+  const ids: string[] = [];
+  for (const v of asList(template.spec.volumes)) {
+    const name = asString(asRecord(asRecord(v)?.configMap)?.name);
+    if (name === undefined) continue;
+    const configMap = objects.find((o) => isKind(o, '', 'ConfigMap') && nameOf(o) === name && (namespaceOf(o) ?? '') === (namespaceOf(template.object) ?? ''));
+    const text = asString(asRecord(configMap?.data)?.[SHARD_MODELS_KEY]);
+    if (text === undefined) continue;
+    let entries: unknown;
+    try {
+      entries = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    for (const e of asList(entries)) {
+      const model = asString(asRecord(e)?.model);
+      const tenant = asString(asRecord(e)?.tenant);
+      if (model) ids.push(tenant ? `${model}@${tenant}` : model);
+    }
+  }
+  return ids;
+}
+
+/** The team a namespace belongs to: the `modelfleet.io/team` label of the quota or the Namespace, else the namespace name. */
+function teamOf(quota: KubeObject, objects: readonly KubeObject[]): string {
+  const namespace = namespaceOf(quota) ?? 'default';
+  const ns = objects.find((o) => isKind(o, '', 'Namespace') && nameOf(o) === namespace);
+  return labelsOf(quota)[LABEL.team] ?? (ns ? labelsOf(ns)[LABEL.team] : undefined) ?? namespace;
+}
+
+const VERB: Readonly<Record<ResourceSide | 'pods', string>> = { requests: 'requests', limits: 'sets limits of', pods: 'runs' };
+
+/** Checks every ResourceQuota in `objects` against the workloads of its namespace at max replicas. */
+export function checkTeamQuota(objects: readonly KubeObject[], config: TeamQuotaConfig, report: (object: KubeObject, path: readonly (string | number)[], message: string) => void): void {
+  const templates = podTemplatesIn(objects).filter((t) => t.object.kind !== 'DaemonSet');
+  for (const quota of objects.filter((o) => isKind(o, '', 'ResourceQuota'))) {
+    const namespace = namespaceOf(quota) ?? '';
+    const covered = templates.filter((t) => (namespaceOf(t.object) ?? '') === namespace && quotaCovers(quota, t));
+    if (!covered.length) continue;
+    const defaults = containerDefaults(namespaceOf(quota), objects);
+    const sized = covered.map((t) => ({ template: t, max: BigInt(replicaBounds(t.object, objects)?.max ?? 1) }));
+    for (const [key, hardValue] of Object.entries(asRecord(asRecord(quota.spec)?.hard) ?? {})) {
+      const what = quotaKey(key);
+      const hard = toMilli(hardValue);
+      if (!what || hard === undefined) continue;
+      let used = 0n;
+      const contributors: string[] = [];
+      for (const { template, max } of sized) {
+        const perPod = what.side === 'pods' ? 1000n : podAmount(template, what.resource, what.side, defaults);
+        if (perPod === 0n) continue;
+        used += perPod * max;
+        const copies = copyIdsOf(template, objects);
+        contributors.push(...(copies.length ? copies : [describeObject(template.object)]));
+      }
+      if (used <= hard) continue;
+      const show = (milli: bigint) => formatAmount(what.resource, milli, config.gpuResources);
+      report(
+        quota,
+        ['spec', 'hard', key],
+        `${formatQuotaExcess({ team: teamOf(quota, objects), used: show(used), quota: show(hard), contributors, verb: VERB[what.side] })}; raise the quota or lower the max replicas`,
+      );
+    }
+  }
+}
+
+/** The `team-quota` rule. */
+export const teamQuotaRule: ManifestRule<TeamQuotaConfig, 'team-quota'> = {
+  id: 'team-quota',
+  description: "What a namespace's workloads request at max replicas fits every ResourceQuota of the namespace, for every resource it limits.",
+  defaultLevel: 'mandatory',
+  scope: 'stack',
+  check: checkTeamQuota,
+};
