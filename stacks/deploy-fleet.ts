@@ -4,8 +4,9 @@
  * compute the stack outputs.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { synthFleet, type SynthResult } from '../constructs/synth-fleet.ts';
+import { synthFleet, type SynthFleetOptions, type SynthResult } from '../constructs/synth-fleet.ts';
 import { SpecError, formatIssues } from '../core/errors/spec-issue.ts';
+import { advisoryViolations } from '../policies/rules/run-platform-rules.ts';
 import { fleetOutputs, type FleetOutputs } from './fleet-outputs.ts';
 import { registerFleet, type RegisteredObject } from './register-fleet.ts';
 
@@ -23,6 +24,16 @@ export interface DeployFleetArgs {
   readonly stackName?: string;
 
   /**
+   * The stack's `modelfleet:*` config values (see `readProgramConfig`),
+   * resolved instead of reading `Pulumi.<stackName>.yaml`. The program
+   * always gives them: inside Pulumi the config is Pulumi's, which may differ
+   * from the file (`--config`, ESC environments, `secure:` values).
+   *
+   * @default - read `Pulumi.<stackName>.yaml`
+   */
+  readonly stackConfig?: SynthFleetOptions['stackConfig'];
+
+  /**
    * Directory `modelsDir` and `Pulumi.<stackName>.yaml` are resolved against
    * and file names in messages are relative to.
    *
@@ -31,11 +42,13 @@ export interface DeployFleetArgs {
   readonly cwd?: string;
 
   /**
-   * Kubernetes provider for every resource.
+   * Kubernetes provider for every resource, or a function that creates it:
+   * called only once the fleet is synthesized and the lockfile is current,
+   * so a run that fails registers nothing, not even the provider.
    *
    * @default - the default provider
    */
-  readonly provider?: pulumi.ProviderResource;
+  readonly provider?: pulumi.ProviderResource | (() => pulumi.ProviderResource);
 }
 
 /** What `deployFleet` returns. */
@@ -61,7 +74,7 @@ export function synthFailure(error: unknown): unknown {
  * Synthesizes the fleet with `synthFleet` (the pipeline `modelfleet synth`
  * runs), registers every rendered object with `registerFleet` and returns the
  * stack outputs. Throws `pulumi.RunError` listing every problem when the
- * fleet or the stack file is invalid or breaks a rule, or when the committed
+ * fleet or the stack config is invalid or breaks a rule, or when the committed
  * placement lockfile is missing or out of date (as `synth --frozen-lockfile`);
  * nothing is registered then.
  */
@@ -71,6 +84,7 @@ export async function deployFleet(args: DeployFleetArgs): Promise<DeployedFleet>
     result = await synthFleet({
       modelsDir: args.modelsDir,
       ...(args.stackName !== undefined ? { stackName: args.stackName } : {}),
+      ...(args.stackConfig !== undefined ? { stackConfig: args.stackConfig } : {}),
       ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
     });
   } catch (error) {
@@ -82,10 +96,14 @@ export async function deployFleet(args: DeployFleetArgs): Promise<DeployedFleet>
     const what = lockfile.previous
       ? `is out of date: synth would change the placement (${diff.added.length} added, ${diff.removed.length} removed, ${diff.moved.length} moved)`
       : 'not found';
-    const command = `npx modelfleet synth${args.stackName !== undefined ? ` --stack ${args.stackName}` : ''}`;
+    const stackName = args.stackConfig?.name ?? args.stackName;
+    const command = `npx modelfleet synth${stackName !== undefined ? ` --stack ${stackName}` : ''}`;
     throw new pulumi.RunError(`${lockfile.shownAs}: -: ${what}; run \`${command}\` and commit the lockfile, so that what is applied is what was reviewed`);
   }
+  // Advisory rule violations: warnings in the preview, as synth prints them.
+  for (const issue of advisoryViolations(result.rules)) pulumi.log.warn(`advisory rule: ${formatIssues([issue])}`);
   // The very objects behind synth's manifest files.
-  const resources = registerFleet(result.manifests, args.provider ? { provider: args.provider } : {});
+  const provider = typeof args.provider === 'function' ? args.provider() : args.provider;
+  const resources = registerFleet(result.manifests, provider ? { provider } : {});
   return { outputs: fleetOutputs(result.planned), resources };
 }

@@ -24,20 +24,56 @@ export interface TeamGpusOutput {
   readonly atMax: number;
 }
 
+/** One resource of a team: requested at max replicas against the quota. */
+export interface QuotaUseOutput {
+  /** What the team's shards request with every shard at its max replicas (what the team-quota rule checks). */
+  readonly requested: number;
+  /** The team's quota (`teams.ts`). */
+  readonly quota: number;
+  /**
+   * `requested` as a percentage of `quota`, rounded to one decimal; 0 when
+   * nothing is requested, `null` when the quota is 0 and something is
+   * requested. `requested > quota` is exactly a team-quota violation (the
+   * rounded percentage may still read 100 for a tiny excess); with the rule
+   * mandatory, the default, synth refuses such fleets before any output.
+   */
+  readonly percent: number | null;
+}
+
+/** One team's quota use per resource, in the units of plan.json. */
+export interface TeamQuotaUseOutput {
+  /** GPUs. */
+  readonly gpu: QuotaUseOutput;
+  /** CPU, in millicores. */
+  readonly cpu: QuotaUseOutput;
+  /** Memory, in bytes. */
+  readonly memory: QuotaUseOutput;
+}
+
 /** Everything the program exports. */
 export interface FleetOutputs {
   /** Shard name → what it is, in plan order. */
   readonly shards: Readonly<Record<string, ShardOutput>>;
   /** Team name → GPUs requested; every team of the fleet, 0 for teams without GPU shards. */
   readonly gpusRequested: Readonly<Record<string, TeamGpusOutput>>;
+  /** Team name → requests at max replicas against its quota; every team of the fleet. */
+  readonly quotaUse: Readonly<Record<string, TeamQuotaUseOutput>>;
   /** Proven lower bound on the number of shards the fleet needs (compare with the number of shards). */
   readonly lowerBound: number;
 }
 
+/** `requested` against `quota`, as `QuotaUseOutput`. */
+export function quotaUse(requested: number, quota: number): QuotaUseOutput {
+  const percent = requested === 0 ? 0 : quota === 0 ? null : Math.round((requested * 1000) / quota) / 10;
+  return { requested, quota, percent };
+}
+
 /**
- * Computes the stack outputs. GPU counts come from `shardResources` (the
- * same figure the Deployments request) summed by `teamUsage` (the same sum
- * the team-quota rule checks), so the outputs agree with `synth`'s summary.
+ * Computes the stack outputs. Requests come from `shardResources` (the
+ * same figures the Deployments request) summed by `teamUsage` at max
+ * replicas, against the teams' quotas: the very comparison the team-quota
+ * rule (`checkTeamQuotas`) makes, so the outputs agree with `synth`'s
+ * summary and `requested > quota` is exactly a quota violation.
  */
 export function fleetOutputs(planned: PlannedFleet): FleetOutputs {
   const { stack, fleet, plan } = planned;
@@ -45,9 +81,15 @@ export function fleetOutputs(planned: PlannedFleet): FleetOutputs {
   const shards: Record<string, ShardOutput> = {};
   for (const s of plan.shards) shards[s.name] = { team: s.team, tier: s.tier, pool: s.pool, copies: s.copies.length };
   const gpusRequested: Record<string, TeamGpusOutput> = {};
+  const quotas: Record<string, TeamQuotaUseOutput> = {};
   for (const team of fleet.teams) {
     const u = usage.get(team.name);
     gpusRequested[team.name] = { atMin: u?.minGpu ?? 0, atMax: u?.gpu ?? 0 };
+    quotas[team.name] = {
+      gpu: quotaUse(u?.gpu ?? 0, team.quota.gpu),
+      cpu: quotaUse(u?.cpu ?? 0, team.quota.cpu),
+      memory: quotaUse(u?.memory ?? 0, team.quota.memory),
+    };
   }
-  return { shards, gpusRequested, lowerBound: plan.lowerBound };
+  return { shards, gpusRequested, quotaUse: quotas, lowerBound: plan.lowerBound };
 }

@@ -4,16 +4,23 @@
  * stack: `Pulumi.<stack>.yaml` is both the Pulumi stack config and the
  * modelfleet stack file.
  *
- * Config: `modelfleet:models`, the fleet directory relative to the project
- * root (default `models`).
+ * Config comes from Pulumi (`pulumi.runtime.allConfig()`), not from reading
+ * the stack file again, so `pulumi config set`, `--config`, ESC environments
+ * and `secure:` values count: every `modelfleet:*` key is the stack config
+ * (see docs/stack-config.md) except the program's own keys,
+ * `modelfleet:models` (the fleet directory relative to the project root,
+ * default `models`) and `modelfleet:renderYamlToDirectory` (write YAML there
+ * through one explicit provider instead of applying; see `render-provider.ts`).
  *
  * Pulumi calls the default export and uses what it returns as the stack
  * outputs (`FleetOutputs`). The logic lives in `deploy-fleet.ts`.
  */
 import { isAbsolute, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { deployFleet } from './deploy-fleet.ts';
+import { deployFleet, synthFailure } from './deploy-fleet.ts';
 import type { FleetOutputs } from './fleet-outputs.ts';
+import { readProgramConfig, type ProgramConfig } from './program-config.ts';
+import { createRenderProvider, renderDirectoryForProvider } from './render-provider.ts';
 
 /**
  * The directory of `Pulumi.yaml`. Not the working directory: with
@@ -28,11 +35,21 @@ function projectRoot(): string {
 
 /** Runs the program; returns the stack outputs. */
 export default async function main(): Promise<FleetOutputs> {
-  const config = new pulumi.Config('modelfleet');
+  let config: ProgramConfig;
+  try {
+    config = readProgramConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+  } catch (error) {
+    throw synthFailure(error);
+  }
+  const root = projectRoot();
+  const render = config.renderYamlToDirectory;
   const { outputs } = await deployFleet({
-    modelsDir: config.get('models') ?? 'models',
-    stackName: pulumi.getStack(),
-    cwd: projectRoot(),
+    modelsDir: config.modelsDir,
+    stackName: config.stackConfig.name,
+    stackConfig: config.stackConfig,
+    cwd: root,
+    // Render mode: one explicit provider for every resource; otherwise the default provider (`kubernetes:*` config).
+    ...(render !== undefined ? { provider: () => createRenderProvider(renderDirectoryForProvider(render, root, process.cwd())) } : {}),
   });
   return outputs;
 }

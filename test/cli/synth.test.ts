@@ -4,7 +4,7 @@
  * across runs, working directories and file orders.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,8 +106,10 @@ describe('synth on the example fleet', () => {
     expect(readTree(elsewhere)).toEqual(readTree(out));
 
     // The same fleet copied file by file in reverse order (a different directory order on disk).
-    const copy = join(ROOT, '.tmp-fleet-copy');
-    rmSync(copy, { recursive: true, force: true });
+    // Inside the package (so `import … from "modelfleet"` resolves), in a folder of its own:
+    // other test files copy fleets under .tmp-fleet-copy at the same time.
+    mkdirSync(join(ROOT, '.tmp-fleet-copy'), { recursive: true });
+    const copy = mkdtempSync(join(ROOT, '.tmp-fleet-copy', 'reordered-'));
     try {
       const files = Object.keys(readTree(join(ROOT, 'models'))).sort().reverse();
       for (const f of files) cpSync(join(ROOT, 'models', f), join(copy, f));
@@ -132,6 +134,17 @@ describe('synth on the example fleet', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('stack dev:');
     expect(readFileSync(join(dev, 'manifests', 'fraud.yaml'), 'utf8')).toContain('inference.dev.modelfleet.internal');
+  });
+
+  it('synthesizes the shipped prod stack against its committed placement.prod.lock.json', () => {
+    // --frozen-lockfile: fails instead of rewriting the repository's lockfile when placement would change.
+    const prod = join(scratch, 'prod');
+    const { code, stdout, stderr } = runCli(['synth', '--stack', 'prod', '--out', prod, '--frozen-lockfile']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('stack prod:');
+    expect(stdout).toContain('placement: unchanged');
+    expect(readFileSync(join(prod, 'manifests', 'fraud.yaml'), 'utf8')).toContain('inference.prod.modelfleet.internal');
   });
 });
 

@@ -5,9 +5,13 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synthFleet } from '../../constructs/synth-fleet.ts';
 import { fleetTotals } from '../../core/plan/summarize.ts';
-import { fleetOutputs } from '../../stacks/fleet-outputs.ts';
+import { shardResources } from '../../core/plan/shard-resources.ts';
+import { checkTeamQuotas } from '../../policies/team-quota.ts';
+import { fleetOutputs, quotaUse } from '../../stacks/fleet-outputs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const MI = 1024 ** 2;
+const GI = 1024 ** 3;
 
 describe('fleetOutputs', () => {
   it('gives shards, GPUs per team at min and max replicas, and the lower bound of the small fleet', async () => {
@@ -24,8 +28,59 @@ describe('fleetOutputs', () => {
         fraud: { atMin: 1 * 1 + 1 * 2, atMax: 1 * 4 + 1 * 8 },
         search: { atMin: 0, atMax: 0 }, // CPU pool
       },
+      // Requests per replica are the packed copies plus the server overhead (1Gi, 500m), at max replicas.
+      // fraud batch: merchant-risk 2Gi + 100m (default CPU) → 3Gi, 600m × 4 replicas = 12Gi, 2400m.
+      // fraud realtime: txn-scorer@acme, @globex 2 × (1500Mi, 250m) → 4024Mi, 1000m × 8 replicas = 32192Mi, 8000m.
+      // search interactive: query-intent 1Gi + 500m → 2Gi, 1000m × 6 replicas = 12Gi, 6000m.
+      quotaUse: {
+        docai: {
+          gpu: { requested: 0, quota: 4, percent: 0 },
+          cpu: { requested: 0, quota: 16_000, percent: 0 },
+          memory: { requested: 0, quota: 64 * GI, percent: 0 },
+        },
+        fraud: {
+          gpu: { requested: 12, quota: 16, percent: 75 },
+          cpu: { requested: 10_400, quota: 64_000, percent: 16.3 }, // 16.25 rounds up
+          memory: { requested: (12 * 1024 + 32_192) * MI, quota: 256 * GI, percent: 17 }, // 44480Mi / 262144Mi = 16.97%
+        },
+        search: {
+          gpu: { requested: 0, quota: 0, percent: 0 }, // no GPU quota, and none used
+          cpu: { requested: 6000, quota: 64_000, percent: 9.4 }, // 9.375%
+          memory: { requested: 12 * GI, quota: 256 * GI, percent: 4.7 }, // 4.6875%
+        },
+      },
       lowerBound: 3,
     });
+  });
+
+  it('reports requests above the quota exactly where the team-quota rule reports a violation', async () => {
+    const { planned } = await synthFleet({ modelsDir: 'test/stacks/fleet/models', cwd: ROOT });
+    // Tighten fraud's quota below what it requests for GPU and CPU, not memory.
+    const teams = planned.fleet.teams.map((t) => (t.name === 'fraud' ? { ...t, quota: { gpu: 11, cpu: 10_399, memory: t.quota.memory } } : t));
+    const outputs = fleetOutputs({ ...planned, fleet: { ...planned.fleet, teams } });
+    expect(outputs.quotaUse.fraud).toEqual({
+      gpu: { requested: 12, quota: 11, percent: 109.1 },
+      cpu: { requested: 10_400, quota: 10_399, percent: 100 }, // over by 1m; the percentage rounds to 100.0
+      memory: { requested: 44_480 * MI, quota: 256 * GI, percent: 17 },
+    });
+    const violations = checkTeamQuotas(teams, planned.plan.shards, (shard) => shardResources(planned.stack, shard));
+    expect(violations.map((v) => [v.message.split(' ')[1], v.path.at(-1)])).toEqual([
+      ['fraud', 'gpu'],
+      ['fraud', 'cpu'],
+    ]);
+    for (const [team, use] of Object.entries(outputs.quotaUse)) {
+      for (const field of ['gpu', 'cpu', 'memory'] as const) {
+        const over = use[field].requested > use[field].quota;
+        expect(violations.some((v) => v.path.at(-1) === field && v.message.startsWith(`team ${team} `)), `${team} ${field}`).toBe(over);
+      }
+    }
+  });
+
+  it('gives the percentage with one decimal, 0 when nothing is requested, null for requests against a zero quota', () => {
+    expect(quotaUse(1, 3)).toEqual({ requested: 1, quota: 3, percent: 33.3 });
+    expect(quotaUse(2, 3)).toEqual({ requested: 2, quota: 3, percent: 66.7 });
+    expect(quotaUse(0, 0)).toEqual({ requested: 0, quota: 0, percent: 0 });
+    expect(quotaUse(1, 0)).toEqual({ requested: 1, quota: 0, percent: null });
   });
 
   it('agrees with the totals synth prints on the example fleet', async () => {

@@ -1,25 +1,53 @@
 /**
  * The Pulumi program (`stacks/index.ts`) under mocks, as Pulumi runs it: the
- * stack is `dev`, so `Pulumi.dev.yaml` configures the fleet; config
- * `modelfleet:models` points at the small test fleet; the working directory
- * is `stacks/` (Pulumi runs a program in its `main` folder), so paths must
- * resolve against the project root. The program registers
- * exactly the objects `modelfleet synth --stack dev` writes and returns the
- * stack outputs; a broken fleet fails it with synth's `FILE: FIELD: message`
+ * stack is `dev`, and its config arrives the way the Pulumi CLI hands it
+ * over — `pulumi.runtime.setAllConfig` with the keys of `Pulumi.dev.yaml`
+ * (structured values as JSON text) — plus `modelfleet:models` pointing at
+ * the small test fleet. The working directory is `stacks/` (Pulumi runs a
+ * program in its `main` folder), so paths must resolve against the project
+ * root. The program registers exactly the objects
+ * `modelfleet synth --stack dev` writes and returns the stack outputs; the
+ * stack comes from Pulumi's config, never from reading the file again; a
+ * broken fleet or stack config fails it with synth's `FILE: FIELD: message`
  * lines.
  */
 import { join, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../../constructs/render-fleet.ts';
 import { synthFleet, type SynthResult } from '../../constructs/synth-fleet.ts';
-import { setRecordingMocks, type Registration } from './pulumi-mocks.ts';
+import { expectRegisteredAsSynthesized } from './expect-wiring.ts';
+import { setRecordingMocks, stackFileConfig, type Registration } from './pulumi-mocks.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FLEET = 'test/stacks/fleet/models';
+const GI = 1024 ** 3;
+const MI = 1024 ** 2;
 
 const recorder = await setRecordingMocks('modelfleet', 'dev');
 const { default: main } = await import('../../stacks/index.ts');
+
+/** Pulumi's config for the dev stack: `Pulumi.dev.yaml` as the CLI passes it, the test fleet, and `extra` on top. */
+function setDevConfig(extra: Record<string, string> = {}): void {
+  pulumi.runtime.setAllConfig({ ...stackFileConfig(join(ROOT, 'Pulumi.dev.yaml')), 'modelfleet:models': FLEET, ...extra });
+}
+
+/** Runs the program expecting a failure; returns the error. */
+async function failureOf(run: () => Promise<unknown>): Promise<unknown> {
+  return run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+}
+
+/** The objects of synth's manifest files. */
+function writtenObjects(synth: SynthResult): KubeObject[] {
+  return synth.files
+    .filter((f) => f.path.startsWith('manifests/'))
+    .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as KubeObject))
+    .filter(Boolean);
+}
 
 describe('the program on the dev stack', () => {
   let outputs: Awaited<ReturnType<typeof main>>;
@@ -30,15 +58,17 @@ describe('the program on the dev stack', () => {
   afterAll(() => process.chdir(cwd));
 
   beforeAll(async () => {
-    pulumi.runtime.setConfig('modelfleet:models', FLEET);
+    setDevConfig();
+    // What the CLI does: read Pulumi.dev.yaml itself.
     synth = await synthFleet({ modelsDir: FLEET, stackName: 'dev', cwd: ROOT });
     process.chdir(join(ROOT, 'stacks'));
     outputs = await main();
     registrations = [...(await recorder.waitFor(synth.objectCount))];
   });
 
-  it('exports shards, GPUs per team and the lower bound for the dev stack', () => {
-    // Pulumi.dev.yaml: realtime 1–2 replicas, batch 1–1; gpu-l4 gives 1 GPU per replica.
+  it('exports shards, GPUs and quota use per team, and the lower bound for the dev stack', () => {
+    // Pulumi.dev.yaml: realtime 1–2 replicas, interactive 1–2, batch 1–1; gpu-l4 gives 1 GPU per replica.
+    // Requests per replica: fraud batch 3Gi / 600m, fraud realtime 4024Mi / 1000m, search 2Gi / 1000m (see fleet-outputs.test.ts).
     expect(outputs).toEqual({
       shards: {
         'fraud-batch-gpu-l4-1': { team: 'fraud', tier: 'batch', pool: 'gpu-l4', copies: 1 },
@@ -46,34 +76,89 @@ describe('the program on the dev stack', () => {
         'search-interactive-cpu-std-1': { team: 'search', tier: 'interactive', pool: 'cpu-std', copies: 1 },
       },
       gpusRequested: { docai: { atMin: 0, atMax: 0 }, fraud: { atMin: 2, atMax: 3 }, search: { atMin: 0, atMax: 0 } },
+      quotaUse: {
+        docai: {
+          gpu: { requested: 0, quota: 4, percent: 0 },
+          cpu: { requested: 0, quota: 16_000, percent: 0 },
+          memory: { requested: 0, quota: 64 * GI, percent: 0 },
+        },
+        fraud: {
+          gpu: { requested: 1 + 2, quota: 16, percent: 18.8 }, // 18.75%
+          cpu: { requested: 600 + 2 * 1000, quota: 64_000, percent: 4.1 }, // 4.0625%
+          memory: { requested: (3 * 1024 + 2 * 4024) * MI, quota: 256 * GI, percent: 4.2 }, // 11120Mi / 262144Mi
+        },
+        search: {
+          gpu: { requested: 0, quota: 0, percent: 0 },
+          cpu: { requested: 2 * 1000, quota: 64_000, percent: 3.1 }, // 3.125%
+          memory: { requested: 2 * 2 * GI, quota: 256 * GI, percent: 1.6 }, // 1.5625%
+        },
+      },
       lowerBound: 3,
     });
   });
 
-  it('registers exactly the objects synth writes to manifests/', () => {
-    const written = synth.files
-      .filter((f) => f.path.startsWith('manifests/'))
-      .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()))
-      .filter(Boolean);
+  it('registers exactly the objects synth writes to manifests/, each once, typed, namespaced and depending on its Namespace', () => {
+    const written = writtenObjects(synth);
     expect(written).toHaveLength(synth.objectCount);
-    expect(registrations).toHaveLength(written.length);
-    expect(registrations.map((r) => r.inputs)).toEqual(expect.arrayContaining(written));
-    expect(written).toEqual(expect.arrayContaining(registrations.map((r) => r.inputs)));
+    expectRegisteredAsSynthesized(registrations, written, '');
   });
 
-  it('uses the default provider and the dev stack file', () => {
+  it('uses the default provider, configured by the kubernetes:* keys', () => {
+    expect(registrations.filter((r) => r.type === 'pulumi:providers:kubernetes')).toEqual([]);
     for (const r of registrations) expect(r.provider, r.name).toBe('');
     const hpa = registrations.find((r) => r.name === 'fraud/HorizontalPodAutoscaler/fraud-realtime-gpu-l4-1');
-    expect((hpa?.inputs.spec as { minReplicas: number; maxReplicas: number })).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
+    expect(hpa?.inputs.spec as { minReplicas: number; maxReplicas: number }).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
+  });
+
+  it("takes the stack from Pulumi's config, not from Pulumi.dev.yaml: a value set with `pulumi config set`, --config or ESC wins", async () => {
+    const before = recorder.registrations.length;
+    const dev = stackFileConfig(join(ROOT, 'Pulumi.dev.yaml'));
+    const tiers = JSON.parse(dev['modelfleet:tiers']!) as Record<string, Record<string, unknown>>;
+    // Pulumi.dev.yaml says realtime maxReplicas 2 and host inference.dev.modelfleet.internal; Pulumi's config says otherwise.
+    setDevConfig({
+      'modelfleet:tiers': JSON.stringify({ ...tiers, realtime: { ...tiers.realtime, maxReplicas: 3 } }),
+      'modelfleet:routing': JSON.stringify({ host: 'inference.esc.example.com' }),
+    });
+    const result = await main();
+    const again = (await recorder.waitFor(before + synth.objectCount)).slice(before);
+    const hpa = again.find((r) => r.name === 'fraud/HorizontalPodAutoscaler/fraud-realtime-gpu-l4-1');
+    expect(hpa?.inputs.spec as { maxReplicas: number }).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
+    const route = again.find((r) => r.name === 'fraud/VirtualService/fraud-realtime-gpu-l4-1');
+    expect((route?.inputs.spec as { hosts: string[] }).hosts).toEqual(['inference.esc.example.com']);
+    expect(result.gpusRequested.fraud).toEqual({ atMin: 2, atMax: 1 + 3 });
+  });
+
+  it('reports invalid stack config as FILE: FIELD: message lines naming the stack config, registering nothing', async () => {
+    const before = recorder.registrations.length;
+    const pools = JSON.parse(stackFileConfig(join(ROOT, 'Pulumi.dev.yaml'))['modelfleet:pools']!) as Record<string, Record<string, unknown>>;
+    setDevConfig({
+      'modelfleet:pools': JSON.stringify({ ...pools, 'gpu-l4': { ...pools['gpu-l4'], memory: '32 gigs' } }),
+      'modelfleet:imagee': 'nvcr.io/nvidia/tritonserver:24.08-py3',
+    });
+    const failure = await failureOf(main);
+    expect(pulumi.RunError.isInstance(failure)).toBe(true);
+    expect((failure as Error).message).toMatchInlineSnapshot(`
+      "Pulumi.dev.yaml: modelfleet:pools.gpu-l4.memory: expected a quantity like "3Gi", "1500Mi", "250m" or a plain number, got "32 gigs"
+      Pulumi.dev.yaml: modelfleet:imagee: unknown field "imagee"; did you mean "image"?
+      modelfleet: 2 problems found; nothing was applied"
+    `);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(recorder.registrations.length).toBe(before);
+  });
+
+  it('reports an empty program key the same way', async () => {
+    setDevConfig({ 'modelfleet:renderYamlToDirectory': ' ' });
+    const failure = await failureOf(main);
+    expect(pulumi.RunError.isInstance(failure)).toBe(true);
+    expect((failure as Error).message).toBe(
+      'Pulumi.dev.yaml: modelfleet:renderYamlToDirectory: is empty; give a directory, e.g. "rendered", or remove the key to apply to the cluster\nmodelfleet: 1 problem found; nothing was applied',
+    );
   });
 
   it('fails with the FILE: FIELD: message lines on a broken fleet, registering nothing', async () => {
     const before = recorder.registrations.length;
-    pulumi.runtime.setConfig('modelfleet:models', 'test/fixtures/broken/bad-quantity/models');
-    const failure = await main().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    setDevConfig({ 'modelfleet:models': 'test/fixtures/broken/bad-quantity/models' });
+    const failure = await failureOf(main);
     expect(pulumi.RunError.isInstance(failure)).toBe(true);
     expect((failure as Error).message).toMatchInlineSnapshot(`
       "test/fixtures/broken/bad-quantity/models/fraud/txn-scorer.ts: memory: expected a quantity like "3Gi", "1500Mi", "250m" or a plain number, got "3 gigs"
@@ -86,11 +171,8 @@ describe('the program on the dev stack', () => {
   it('applies only a reviewed placement: a missing lockfile fails, registering nothing', async () => {
     const before = recorder.registrations.length;
     // The golden fleet has no committed placement.dev.lock.json.
-    pulumi.runtime.setConfig('modelfleet:models', 'test/golden/small/models');
-    const failure = await main().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    setDevConfig({ 'modelfleet:models': 'test/golden/small/models' });
+    const failure = await failureOf(main);
     expect(pulumi.RunError.isInstance(failure)).toBe(true);
     expect((failure as Error).message).toBe(
       'test/golden/small/placement.dev.lock.json: -: not found; run `npx modelfleet synth --stack dev` and commit the lockfile, so that what is applied is what was reviewed',

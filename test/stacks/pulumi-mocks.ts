@@ -7,7 +7,9 @@
  * recorder wraps the mock monitor's `registerResource`, which receives the
  * SDK's RegisterResourceRequest, the message the engine would get.
  */
+import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
+import { parse } from 'yaml';
 
 /** One RegisterResource call. */
 export interface Registration {
@@ -89,4 +91,15 @@ export async function setRecordingMocks(project: string, stack: string): Promise
 /** The value of an output (mocks resolve every output). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
+}
+
+/**
+ * The config map the Pulumi CLI hands a program for a stack file: every key
+ * under `config:`, strings as they are and structured values as JSON text
+ * (what `pulumi.runtime.allConfig()` then returns). Give it to
+ * `pulumi.runtime.setAllConfig`.
+ */
+export function stackFileConfig(path: string): Record<string, string> {
+  const doc = parse(readFileSync(path, 'utf8')) as { config?: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(doc.config ?? {}).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]));
 }

@@ -13,27 +13,11 @@ import { synthFleet } from '../../constructs/synth-fleet.ts';
 import { resolvePlatformStack } from '../../policies/default-stack.ts';
 import { KUBE_KINDS } from '../../stacks/kube-kinds.ts';
 import { FleetRegistrationError, registerFleet, resourceName, type RegisteredObject } from '../../stacks/register-fleet.ts';
+import { PROVIDER_TYPE, TYPE_TOKENS } from './expect-wiring.ts';
 import { setRecordingMocks, valueOf, type Registration } from './pulumi-mocks.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FLEET = 'test/stacks/fleet/models';
-
-/** The type token each rendered (apiVersion, kind) must be registered as. */
-const TYPE_TOKENS: Record<string, string> = {
-  'v1 Namespace': 'kubernetes:core/v1:Namespace',
-  'v1 ResourceQuota': 'kubernetes:core/v1:ResourceQuota',
-  'v1 LimitRange': 'kubernetes:core/v1:LimitRange',
-  'v1 ConfigMap': 'kubernetes:core/v1:ConfigMap',
-  'v1 Service': 'kubernetes:core/v1:Service',
-  'apps/v1 Deployment': 'kubernetes:apps/v1:Deployment',
-  'autoscaling/v2 HorizontalPodAutoscaler': 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler',
-  'policy/v1 PodDisruptionBudget': 'kubernetes:policy/v1:PodDisruptionBudget',
-  'scheduling.k8s.io/v1 PriorityClass': 'kubernetes:scheduling.k8s.io/v1:PriorityClass',
-  'networking.istio.io/v1 VirtualService': 'kubernetes:networking.istio.io/v1:VirtualService',
-  'keda.sh/v1alpha1 ScaledObject': 'kubernetes:keda.sh/v1alpha1:ScaledObject',
-  'monitoring.coreos.com/v1 ServiceMonitor': 'kubernetes:monitoring.coreos.com/v1:ServiceMonitor',
-};
-const PROVIDER_TYPE = 'pulumi:providers:kubernetes';
 
 const recorder = await setRecordingMocks('modelfleet', 'test');
 
