@@ -4,7 +4,7 @@
  * and `rebalance` within a move budget.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'cli/modelfleet.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'modelfleet-lock-'));
 // The fleet copy must live inside the package so its `import … from "modelfleet"` resolves.
-const fleet = join(ROOT, '.tmp-fleet-copy', 'lockfile-test');
+mkdirSync(join(ROOT, '.tmp-fleet-copy'), { recursive: true });
+const fleet = mkdtempSync(join(ROOT, '.tmp-fleet-copy', 'lockfile-test-'));
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
   rmSync(fleet, { recursive: true, force: true });
