@@ -13,7 +13,7 @@
  */
 import { join, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../constructs/render-fleet.ts';
 import { synthFleet, type SynthResult } from '../../constructs/synth-fleet.ts';
@@ -57,13 +57,30 @@ describe('the program on the dev stack', () => {
   const cwd = process.cwd();
   afterAll(() => process.chdir(cwd));
 
+  const warnings: string[] = [];
+
   beforeAll(async () => {
     setDevConfig();
     // What the CLI does: read Pulumi.dev.yaml itself.
     synth = await synthFleet({ modelsDir: FLEET, stackName: 'dev', cwd: ROOT });
     process.chdir(join(ROOT, 'stacks'));
-    outputs = await main();
+    const warn = vi.spyOn(pulumi.log, 'warn').mockImplementation(async (message: string) => {
+      warnings.push(message);
+    });
+    try {
+      outputs = await main();
+    } finally {
+      warn.mockRestore();
+    }
     registrations = [...(await recorder.waitFor(synth.objectCount))];
+  });
+
+  it('shows advisory rule violations as preview warnings, the ones synth prints', () => {
+    // Pulumi.dev.yaml runs realtime shards with one replica; realtime-min-replicas is advisory by default.
+    const expected = synth.rules.filter((r) => r.level === 'advisory').flatMap((r) => r.violations);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(warnings).toHaveLength(expected.length);
+    for (const w of warnings) expect(w).toMatch(/^advisory rule: manifests\/[a-z0-9-]+\.yaml: .*\(rule realtime-min-replicas\)$/);
   });
 
   it('exports shards, GPUs and quota use per team, and the lower bound for the dev stack', () => {
