@@ -15,6 +15,17 @@ export const OUTPUT_MARKER = '.modelfleet-output';
 export class UnsafeOutputError extends Error {}
 
 /**
+ * Thrown when writing fails (disk full, file too large, permissions, …) after
+ * the staging directory has been removed and `--out` restored.
+ */
+export class OutputWriteError extends Error {}
+
+/** The first line of an error's message (`EFBIG: file too large, write`). */
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}
+
+/**
  * Refuses to replace a non-empty directory that has no output marker (so a
  * mistaken `--out .` or `--out models` never deletes anything).
  */
@@ -38,19 +49,34 @@ export function writeOutputAtomically(outDir: string, files: readonly OutputFile
   const target = resolve(outDir);
   checkOutputDir(outDir);
   const parent = dirname(target);
-  mkdirSync(parent, { recursive: true });
-  const staging = mkdtempSync(join(parent, `.${basename(target)}.new-`));
-  chmodSync(staging, 0o755); // mkdtemp creates 0700; the output is an ordinary directory
+  const fail = (error: unknown, doing?: string): never => {
+    throw new OutputWriteError(
+      `could not write --out ${outDir}: ${reasonOf(error)}${doing ? ` (${doing})` : ''}; --out is unchanged. Fix the cause (disk space, permissions, file-size limit), then run synth again`,
+    );
+  };
+  let staging: string;
+  try {
+    mkdirSync(parent, { recursive: true });
+    staging = mkdtempSync(join(parent, `.${basename(target)}.new-`));
+    chmodSync(staging, 0o755); // mkdtemp creates 0700; the output is an ordinary directory
+  } catch (error) {
+    return fail(error, `creating a staging directory in ${parent}`);
+  }
   let old: string | undefined;
+  let doing: string | undefined;
   try {
     for (const file of files) {
+      doing = `writing ${file.path}`;
       const path = resolve(staging, file.path);
       if (!path.startsWith(staging + sep)) throw new Error(`refusing to write ${file.path}: outside the output directory`);
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, file.content);
     }
+    doing = `writing ${OUTPUT_MARKER}`;
     writeFileSync(join(staging, OUTPUT_MARKER), 'Written by `modelfleet synth`; this directory is replaced on every run.\n');
+    doing = undefined;
     beforeSwap?.();
+    doing = 'swapping the new directory in';
     if (existsSync(target)) {
       old = `${staging}.old`;
       renameSync(target, old);
@@ -59,7 +85,7 @@ export function writeOutputAtomically(outDir: string, files: readonly OutputFile
   } catch (error) {
     if (old && !existsSync(target)) renameSync(old, target);
     rmSync(staging, { recursive: true, force: true });
-    throw error;
+    return fail(error, doing);
   }
   if (old) rmSync(old, { recursive: true, force: true });
 }
@@ -73,6 +99,6 @@ export function writeFileAtomically(path: string, content: string): void {
     renameSync(temp, target);
   } catch (error) {
     rmSync(temp, { force: true });
-    throw error;
+    throw new OutputWriteError(`could not write ${path}: ${reasonOf(error)}; the file is unchanged. Fix the cause (disk space, permissions, file-size limit), then run the command again`);
   }
 }

@@ -27,24 +27,41 @@ export const MAX_POOL_NAME_LENGTH = 20;
 /** Longest Kubernetes object name that must also be a DNS label. */
 export const MAX_OBJECT_NAME_LENGTH = 63;
 
+/** The first character of `value` outside ASCII, as `"о" (U+043E)`, or `undefined`. */
+function firstNonAscii(value: string): string | undefined {
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (code > 0x7f) return `${JSON.stringify(ch)} (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+  }
+  return undefined;
+}
+
 /**
  * Explains why `value` is not a valid DNS label, or returns `undefined` when it is.
+ *
+ * @param lengthReason - why the length limit is what it is, for the message
  */
-export function explainLabel(value: string, maxLength: number, mustStartWithLetter = false): string | undefined {
+export function explainLabel(value: string, maxLength: number, mustStartWithLetter = false, lengthReason?: string): string | undefined {
   const shown = JSON.stringify(value);
-  if (value.length === 0) return 'must not be empty';
-  if (value.length > maxLength) return `${shown} is ${value.length} characters; at most ${maxLength} are allowed`;
+  if (value.length === 0) return `must not be empty, got ""; give a name of lower-case letters, digits and "-"`;
+  if (value.length > maxLength) return `${shown} is ${value.length} characters; at most ${maxLength} are allowed${lengthReason ? ` (${lengthReason})` : ''}; shorten it`;
   const re = mustStartWithLetter ? DNS1035_LABEL : DNS1123_LABEL;
   if (!re.test(value)) {
-    const suggestion = value
-      .toLowerCase()
-      .replace(/[^a-z0-9-]+/g, '-')
-      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+    // Full-width and accented look-alikes map to ASCII (NFKD, then drop combining marks); others (Cyrillic "о") do not.
+    const ascii = value.normalize('NFKD').replace(/\p{M}/gu, '');
+    const suggestion = /[^\x00-\x7f]/.test(ascii)
+      ? ''
+      : ascii
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
     const rule = mustStartWithLetter
       ? 'lower-case letters, digits and "-", starting with a letter and ending with a letter or digit'
       : 'lower-case letters, digits and "-", starting and ending with a letter or digit';
+    const foreign = firstNonAscii(value);
+    const why = foreign ? ` (${foreign} is not an ASCII letter or digit, though it may look like one)` : '';
     const fix = suggestion && suggestion !== value && (!mustStartWithLetter || /^[a-z]/.test(suggestion)) ? `; try ${JSON.stringify(suggestion)}` : '';
-    return `${shown} is not a DNS label: use ${rule}${fix}`;
+    return `${shown} is not a DNS label${why}: use ${rule}${fix}`;
   }
   return undefined;
 }

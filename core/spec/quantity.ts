@@ -75,7 +75,9 @@ export function parseQuantity(input: unknown): QuantityParse {
   let text: string;
   if (input === undefined) return { ok: false, reason: 'is required; give a quantity such as "2Gi" or "500m"' };
   if (typeof input === 'number') {
-    if (!Number.isFinite(input)) return { ok: false, reason: `expected a finite number, got ${String(input)}` };
+    if (!Number.isFinite(input)) {
+      return { ok: false, reason: `expected a finite number, got ${String(input)}; give a quantity such as "2Gi" or "500m" (NaN and Infinity usually come from arithmetic on a missing value)` };
+    }
     // Shortest round-trip decimal form of the number; exponents are handled below.
     text = String(input);
   } else if (typeof input === 'string') {
@@ -89,7 +91,7 @@ export function parseQuantity(input: unknown): QuantityParse {
   }
   const [, sign, digits, suffix, exponentText] = match as unknown as [string, string, string, string | undefined, string | undefined];
   if (sign === '-' && /[1-9]/.test(digits)) {
-    return { ok: false, reason: `must not be negative, got ${JSON.stringify(input)}` };
+    return { ok: false, reason: `must not be negative, got ${JSON.stringify(input)}; remove the "-"` };
   }
   const [intPart = '', fracPart = ''] = digits.split('.');
   let numerator = BigInt((intPart || '0') + fracPart);
@@ -125,6 +127,9 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
+  // JSON.stringify throws on a bigint and gives undefined for a function or symbol.
+  if (typeof value === 'bigint') return `bigint ${value}n`;
+  if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 

@@ -51,7 +51,7 @@ export interface TeamSpec {
 }
 
 const teamSchema = z.strictObject({
-  name: dnsName('team name', MAX_TEAM_NAME_LENGTH, true),
+  name: dnsName('team name', MAX_TEAM_NAME_LENGTH, true, 'it starts every shard name, <team>-<tier>-<pool>-<n>, which Kubernetes limits to 63 characters'),
   quota: z.strictObject({
     gpu: z.number().int().min(0).max(100000),
     cpu: quantitySchema('cpu'),
@@ -62,7 +62,7 @@ const teamSchema = z.strictObject({
 /** Validates one team declaration. */
 export function validateTeam(input: unknown, file: string, pathPrefix: readonly (string | number)[]): { spec?: TeamSpec; issues: SpecIssue[] } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { issues: [{ file, path: [...pathPrefix], message: `expected a team declaration made with defineTeam({...}), got ${describeValue(input)}` }] };
+    return { issues: [{ file, path: [...pathPrefix], message: `expected a team declaration made with defineTeam({...}), got ${describeValue(input)}; export default [defineTeam({ name, quota: { gpu, cpu, memory } }), ...]` }] };
   }
   const parsed = teamSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {

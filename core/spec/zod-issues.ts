@@ -13,7 +13,46 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
   return `${typeof value} ${String(value)}`;
+}
+
+/** How messages name an expected type: `a number`, `a list`. */
+function expectedNoun(expected: string): string {
+  const nouns: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    int: 'a whole number',
+    boolean: 'true or false',
+    object: 'an object',
+    array: 'a list',
+    tuple: 'a list',
+  };
+  return nouns[expected] ?? expected;
+}
+
+/** The fix for a value of the wrong type: what to write instead. */
+function typeFix(expected: string, received: unknown, known: readonly string[]): string {
+  switch (expected) {
+    case 'number':
+    case 'int':
+      if (typeof received === 'string' && received.trim() !== '' && Number.isFinite(Number(received))) return `write ${Number(received)} without quotes`;
+      if (typeof received === 'number' && !Number.isFinite(received)) return 'give the number itself (NaN and Infinity usually come from arithmetic on a missing value)';
+      if (typeof received === 'number') return `round it to a whole number such as ${Math.round(received)}`;
+      return 'give a plain number such as 8';
+    case 'boolean':
+      return typeof received === 'string' ? 'write true or false without quotes' : 'write true or false';
+    case 'string':
+      if (Array.isArray(received)) return 'give one string, not a list';
+      return typeof received === 'number' || typeof received === 'boolean' ? `write it in quotes: "${String(received)}"` : 'give a string in quotes';
+    case 'object':
+      return known.length ? `write an object { ${known.join(', ')} }` : 'write an object { … }';
+    case 'array':
+    case 'tuple':
+      return received !== null && typeof received !== 'object' ? `write a list such as [${describeValue(received)}]` : 'write a list [ … ]';
+    default:
+      return `give ${expectedNoun(expected)}`;
+  }
 }
 
 /** Edit distance, for "did you mean" suggestions on unknown fields. */
@@ -81,26 +120,32 @@ export function fromZodIssues(
           out.push({
             file,
             path: [...prefix, ...path, key],
-            message: hint ? `unknown field "${key}"; did you mean "${hint}"?` : `unknown field "${key}"; remove it${allowed}`,
+            message: hint ? `unknown field ${JSON.stringify(key)}; did you mean "${hint}"?` : `unknown field ${JSON.stringify(key)}; remove it${allowed}`,
           });
         }
         break;
       }
-      case 'invalid_type':
+      case 'invalid_type': {
+        const known = issue.expected === 'object' ? knownFields(issue.path) : [];
+        const key = path.at(-1);
+        const finite = typeof received === 'number' && !Number.isFinite(received);
         out.push({
           file,
           path: [...prefix, ...path],
           message:
             received === undefined
-              ? `is required (expected ${issue.expected})`
-              : `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}, got ${describeValue(received)}`,
+              ? known.length && typeof key === 'string'
+                ? `is required; add ${key}: { ${known.join(', ')} }`
+                : `is required (${expectedNoun(issue.expected)}); add it`
+              : `expected ${finite ? 'a finite number' : expectedNoun(issue.expected)}, got ${describeValue(received)}; ${typeFix(issue.expected, received, known)}`,
         });
         break;
+      }
       case 'invalid_value':
         out.push({
           file,
           path: [...prefix, ...path],
-          message: `${describeValue(received)} is not allowed; use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${
+          message: `${received === undefined ? 'is required' : `${describeValue(received)} is not allowed`}; use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${
             typeof received === 'string'
               ? (() => {
                   const hint = suggest(received, issue.values.map(String));

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { SpecIssue } from '../errors/spec-issue.ts';
 import { dnsName, quantitySchema, SLA_TIERS, TIER_P99_MS, type ResourceVector, type SlaTier } from '../spec/model-spec.ts';
 import { MAX_POOL_NAME_LENGTH } from '../spec/names.ts';
-import { fromZodIssues } from '../spec/zod-issues.ts';
+import { fromZodIssues, suggest } from '../spec/zod-issues.ts';
 import {
   autoscalerSchema,
   autoscalingTierSchema,
@@ -254,7 +254,7 @@ const stackSchema = z.strictObject({
   image: z.string().min(1).optional(),
   fetcherImage: z.string().min(1).optional(),
   serverOverhead: z.strictObject({ memory: quantitySchema('memory'), gpuMemory: quantitySchema('memory'), cpu: quantitySchema('cpu') }).optional(),
-  pools: z.record(dnsName('pool name', MAX_POOL_NAME_LENGTH, true), poolSchema).optional(),
+  pools: z.record(dnsName('pool name', MAX_POOL_NAME_LENGTH, true, 'it is part of every shard name, <team>-<tier>-<pool>-<n>, which Kubernetes limits to 63 characters'), poolSchema).optional(),
   tiers: z.partialRecord(z.enum(SLA_TIERS), tierSchema).optional(),
   routing: z.strictObject({ gateway: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), host: z.string().min(1) }).partial().optional(),
   autoscaler: autoscalerSchema,
@@ -342,7 +342,12 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
     const at = ['modelfleet:tiers', tier];
     for (const [i, pool] of merged.pools.entries()) {
       if (!pools.some((p) => p.name === pool)) {
-        issues.push({ file, path: [...at, 'pools', i], message: `pool "${pool}" is not defined; defined pools are ${pools.map((p) => p.name).join(', ')}` });
+        const hint = suggest(pool, pools.map((p) => p.name));
+        issues.push({
+          file,
+          path: [...at, 'pools', i],
+          message: `pool ${JSON.stringify(pool)} is not defined${hint ? ` (did you mean "${hint}"?)` : ''}; defined pools are ${pools.map((p) => p.name).join(', ')}; use one of them or define the pool under modelfleet:pools`,
+        });
       }
     }
     if (merged.minReplicas > merged.maxReplicas) {

@@ -106,6 +106,6 @@ describe('lockfile workflow', () => {
     writeFileSync(lockfile, '{ "version": 1, ');
     const result = synth();
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/placement\.lock\.json: -: is not valid JSON .*; fix the conflict by hand, or delete the file and run synth to re-create it/);
+    expect(result.stderr).toMatch(/placement\.lock\.json: -: is not valid JSON at line 1, column 17 .*; fix it by hand, or delete the file and run synth to re-create it/);
   });
 });

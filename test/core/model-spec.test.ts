@@ -73,7 +73,7 @@ describe('validateModel', () => {
       models/fraud/txn-scorer.ts: framework: "onnxx" is not allowed; use one of "onnx", "tensorrt", "pytorch", "tensorflow", "python" (did you mean "onnx"?)
       models/fraud/txn-scorer.ts: tier: "fast" is not allowed; use one of "realtime", "interactive", "batch"
       models/fraud/txn-scorer.ts: memory: expected a quantity like "3Gi", "1500Mi", "250m" or a plain number, got "3 gigs"
-      models/fraud/txn-scorer.ts: gpuMemory: must not be negative, got -1
+      models/fraud/txn-scorer.ts: gpuMemory: must not be negative, got -1; remove the "-"
       models/fraud/txn-scorer.ts: cpu: "1u" is finer than 1 millicore; round it to a whole number of millicores such as "250m"
       models/fraud/txn-scorer.ts: tenants.acme.memory: expected a quantity like "3Gi", "1500Mi", "250m" or a plain number, got "lots"
       models/fraud/txn-scorer.ts: tenants["Bad Tenant"]: "Bad Tenant" is not a DNS label: use lower-case letters, digits and "-", starting and ending with a letter or digit; try "bad-tenant"
@@ -143,7 +143,7 @@ describe('validateTeam', () => {
     });
     expect(formatIssues(validateTeam({ name: '1fraud', quota: { gpu: 1.5, cpu: 'x', memory: '1Gi' } }, 'models/teams.ts', [0]).issues)).toMatchInlineSnapshot(`
       "models/teams.ts: [0].name: "1fraud" is not a DNS label: use lower-case letters, digits and "-", starting with a letter and ending with a letter or digit
-      models/teams.ts: [0].quota.gpu: expected a whole number, got 1.5
+      models/teams.ts: [0].quota.gpu: expected a whole number, got 1.5; round it to a whole number such as 2
       models/teams.ts: [0].quota.cpu: expected a quantity like "3Gi", "1500Mi", "250m" or a plain number, got "x""
     `);
     expect(formatIssues(validateTeam({ name: 'a'.repeat(25), quota: { gpu: 1, cpu: '1', memory: '1Gi' } }, 'models/teams.ts', []).issues)).toContain('is 25 characters; at most 24 are allowed');

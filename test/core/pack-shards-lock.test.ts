@@ -177,7 +177,9 @@ describe('lockfile', () => {
 
   it('reports corrupt lockfiles with the field and the fix', () => {
     const issues = (text: string) => formatIssues(parseLock(text, 'placement.lock.json').issues);
-    expect(issues('{ "version": 1, ')).toMatch(/^placement.lock.json: -: is not valid JSON \(.*\); fix the conflict by hand, or delete the file/);
+    expect(issues('{ "version": 1, ')).toBe(
+      'placement.lock.json: -: is not valid JSON at line 1, column 17 (Expected double-quoted property name); fix it by hand, or delete the file and run synth to re-create it (every copy may move)',
+    );
     expect(
       issues(
         JSON.stringify({
@@ -191,9 +193,9 @@ describe('lockfile', () => {
         }),
       ),
     ).toMatchInlineSnapshot(`
-      "placement.lock.json: shards.fraud-realtime-gpu-l4-1.copies[1]: copy search/b does not belong to team fraud; fix the conflict by hand, or delete the file and run synth to re-create it (every copy may move)
-      placement.lock.json: shards.fraud-realtime-gpu-l4-2.copies[0]: copy fraud/a@x is also locked in fraud-realtime-gpu-l4-1; a copy lives in one shard; fix the conflict by hand, or delete the file and run synth to re-create it (every copy may move)
-      placement.lock.json: shards.fraud-batch-gpu-l4-1: shard name does not match its team, tier and pool (expected fraud-realtime-gpu-l4-<n>); fix the conflict by hand, or delete the file and run synth to re-create it (every copy may move)"
+      "placement.lock.json: shards.fraud-realtime-gpu-l4-1.copies[1]: copy "search/b" does not belong to team fraud; fix it by hand, or delete the file and run synth to re-create it (every copy may move)
+      placement.lock.json: shards.fraud-realtime-gpu-l4-2.copies[0]: copy "fraud/a@x" is also locked in fraud-realtime-gpu-l4-1; a copy lives in one shard: keep one of them, or delete the file and run synth to re-create it (every copy may move)
+      placement.lock.json: shards.fraud-batch-gpu-l4-1: shard name does not match its team, tier and pool (expected fraud-realtime-gpu-l4-<n>); fix it by hand, or delete the file and run synth to re-create it (every copy may move)"
     `);
     expect(issues('{"version": 2, "stack": "default", "shards": {}}')).toContain('version: is 2; this modelfleet reads version 1');
   });

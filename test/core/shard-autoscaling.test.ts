@@ -106,7 +106,7 @@ describe('traffic profile declarations', () => {
     expect(problems({ peakHoursUtc: [8, 8] })).toMatchInlineSnapshot(`"models/fraud/m.ts: traffic.peakHoursUtc: starts and ends at the same hour; give a window such as [8, 20] (08:00–20:00 UTC), or [20, 6] to wrap past midnight"`);
     expect(problems({ peakHoursUtc: [8, 24] })).toMatchInlineSnapshot(`"models/fraud/m.ts: traffic.peakHoursUtc[1]: must be at most 23, got 24"`);
     expect(problems({ peakHours: [8, 20] })).toMatchInlineSnapshot(`
-      "models/fraud/m.ts: traffic.peakHoursUtc: is required (expected tuple)
+      "models/fraud/m.ts: traffic.peakHoursUtc: is required (a list); add it
       models/fraud/m.ts: traffic.peakHours: unknown field "peakHours"; did you mean "peakHoursUtc"?"
     `);
     expect(problems({ peakHoursUtc: [8, 20] }, { peakQps: undefined })).toMatchInlineSnapshot(`"models/fraud/m.ts: traffic: has no effect without a peak: declare peakQps (on the model or its tenants) or remove traffic"`);

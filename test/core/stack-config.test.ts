@@ -72,7 +72,7 @@ describe('stack config', () => {
 `),
     ).toMatchInlineSnapshot(`
       "<dir>/Pulumi.t.yaml: modelfleet:pools.gpu-x.gpuMemory: is required for a gpu pool; give the memory of one GPU (or MIG slice), e.g. "24Gi"
-      <dir>/Pulumi.t.yaml: modelfleet:tiers.realtime.pools[0]: pool "gpu-h100" is not defined; defined pools are gpu-x, cpu-std, gpu-l4, gpu-a100-80g
+      <dir>/Pulumi.t.yaml: modelfleet:tiers.realtime.pools[0]: pool "gpu-h100" is not defined; defined pools are gpu-x, cpu-std, gpu-l4, gpu-a100-80g; use one of them or define the pool under modelfleet:pools
       <dir>/Pulumi.t.yaml: modelfleet:tiers.realtime.minReplicas: 9 is above maxReplicas 8; lower minReplicas or raise maxReplicas"
     `);
     expect(stackIssues('config:\n  modelfleet:imagee: x\n')).toContain('Pulumi.t.yaml: modelfleet:imagee: unknown field "imagee"; did you mean "image"?');

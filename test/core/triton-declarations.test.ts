@@ -102,7 +102,7 @@ describe('Triton settings of stack tiers', () => {
         modelRepository: { secretName: 'S3 creds', s3Endpoint: 'minio:9000' },
       }),
     ).toMatchInlineSnapshot(`
-      "Pulumi.t.yaml: modelfleet:tiers.realtime.triton.maxBatchSize: expected a whole number, got 1.5
+      "Pulumi.t.yaml: modelfleet:tiers.realtime.triton.maxBatchSize: expected a whole number, got 1.5; round it to a whole number such as 2
       Pulumi.t.yaml: modelfleet:tiers.realtime.triton.queuePolicy.timeoutAction: "DROP" is not allowed; use one of "REJECT", "DELAY"
       Pulumi.t.yaml: modelfleet:tiers.realtime.triton.instancesPerGPU: unknown field "instancesPerGPU"; remove it
       Pulumi.t.yaml: modelfleet:modelRepository.secretName: "S3 creds" is not a DNS label: use lower-case letters, digits and "-", starting and ending with a letter or digit; try "s3-creds"
