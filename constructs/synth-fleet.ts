@@ -17,6 +17,8 @@ import { byKey } from '../core/util/compare.ts';
 import { SpecError } from '../core/errors/spec-issue.ts';
 import type { RuleOutcome } from '../core/plan/rule-outcome.ts';
 import { mandatoryViolations, runPlatformRules } from '../policies/rules/run-platform-rules.ts';
+import { findManifestIssues } from '../core/validate/find-manifest-issues.ts';
+import { ManifestValidationError } from '../core/validate/manifest-issue.ts';
 
 /** Options for `synthFleet`. */
 export interface SynthFleetOptions {
@@ -83,7 +85,9 @@ export interface SynthResult {
 
 /**
  * Runs the pipeline. Throws `SpecError` listing every problem when the fleet
- * or the stack is invalid or breaks a rule.
+ * or the stack is invalid or breaks a rule, and `ManifestValidationError`
+ * (an internal error: a bug in modelfleet) when a rendered object fails
+ * strict schema validation (`core/validate/`).
  */
 export async function synthFleet(options: SynthFleetOptions): Promise<SynthResult> {
   const cwd = options.cwd ?? process.cwd();
@@ -102,6 +106,9 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
     rules: [(fleet, plan, s) => (s.policies.enforcement['team-quota'] === 'mandatory' ? checkTeamQuotas(fleet.teams, plan.shards, (shard) => shardResources(s, shard)) : [])],
   });
   const rendered = renderFleet({ stack, teams: planned.fleet.teams, plan: planned.plan });
+  // Every rendered object, strictly against its schema (Kubernetes 1.27, vendored CRDs): a failure is a bug in modelfleet.
+  const invalid = findManifestIssues(rendered.manifests);
+  if (invalid.length) throw new ManifestValidationError(invalid);
   // Platform rules on the rendered objects (all files together): a mandatory violation fails synth.
   const ruleOutcomes = runPlatformRules(rendered.manifests, stack);
   const ruleViolations = mandatoryViolations(ruleOutcomes);

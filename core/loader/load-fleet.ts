@@ -1,16 +1,18 @@
 /**
  * Loads a fleet from disk: `<models>/teams.ts` and `<models>/<team>/*.ts`.
  *
- * Each file is imported with tsx (TypeScript without a build step) in its own
- * namespace, so reloading a fleet in one process sees fresh modules. Every
+ * The files are imported with tsx (TypeScript without a build step) in a
+ * namespace of their own per load, so reloading a fleet in one process sees
+ * fresh modules. Every
  * declaration is stamped with its file; every problem of every file is
  * collected and thrown together as one `SpecError`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
-import { SpecError, type SpecIssue } from '../errors/spec-issue.ts';
+import { randomUUID } from 'node:crypto';
+import { register, type ScopedImport } from 'tsx/esm/api';
+import { formatPath, SpecError, type SpecIssue } from '../errors/spec-issue.ts';
 import { validateModel, type ModelSpec } from '../spec/model-spec.ts';
 import { validateTeam, type TeamSpec } from '../spec/team-spec.ts';
 import { describeValue, suggest } from '../spec/zod-issues.ts';
@@ -34,24 +36,40 @@ export interface LoadFleetOptions {
 
 /** Explains why importing `absFile` failed: a syntax error with its position, or what it threw and where. */
 function explainLoadFailure(error: unknown, absFile: string, absDir: string, cwd: string): string {
-  const raw = error instanceof Error ? error.message : String(error);
+  // Not String(error): a thrown Object.create(null) has no string form.
+  const raw = error instanceof Error ? String(error.message) : typeof error === 'string' ? error : '';
   // esbuild reports "Transform failed with 1 error:\n/abs/file.ts:3:7: ERROR: …": keep the useful line.
   const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
   const syntax = lines.find((l) => /ERROR:/.test(l));
   if (syntax) return syntax.replace(/^.*?:(\d+):(\d+): ERROR: /, 'syntax error at line $1, column $2: ');
   const where = error instanceof Error && error.stack ? new RegExp(`${escapeRegExp(absFile)}[^:]*:(\\d+):(\\d+)`).exec(error.stack) : null;
-  const name = error instanceof Error ? error.name : 'a non-Error value';
+  const fix = 'make the file load without throwing';
+  if (!(error instanceof Error)) return `it threw ${describeValue(typeof error === 'string' ? (lines[0] ?? '') : error)} (not an Error); ${fix}`;
   const message = (lines[0] ?? 'unknown error').split(absDir).join(displayPath(absDir, cwd));
-  return `it threw ${name}${where ? ` at line ${where[1]}` : ''}: ${message}`;
+  return `it threw ${error.name}${where ? ` at line ${where[1]}` : ''}: ${message}; ${fix}`;
+}
+
+/**
+ * Runs a validation of a declaration. A declaration is the fleet's own code: a
+ * getter or a proxy in it can throw while it is read, which becomes a problem
+ * of that declaration instead of a crash.
+ */
+function guarded<T>(validate: () => { spec?: T; issues: SpecIssue[] }, file: string, path: readonly (string | number)[]): { spec?: T; issues: SpecIssue[] } {
+  try {
+    return validate();
+  } catch (error) {
+    const what = error instanceof Error ? `${error.name}: ${String(error.message).split('\n')[0]}` : describeValue(error);
+    return { issues: [{ file, path: [...path], message: `reading the declaration threw ${what}; declare plain values (no getter or proxy that throws)` }] };
+  }
 }
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function importFile(absPath: string): Promise<{ module?: Record<string, unknown>; error?: unknown }> {
+async function importFile(loader: ScopedImport, absPath: string): Promise<{ module?: Record<string, unknown>; error?: unknown }> {
   try {
-    const module = (await tsImport(pathToFileURL(absPath).href, import.meta.url)) as Record<string, unknown>;
+    const module = (await loader(pathToFileURL(absPath).href, import.meta.url)) as Record<string, unknown>;
     return { module };
   } catch (error) {
     return { error };
@@ -102,24 +120,49 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
     }
   }
 
+  // Import every file in one tsx namespace of this load: the fleet's files share fresh module
+  // instances (a reload sees edits), and the namespace's hooks are removed once all are imported,
+  // so repeated loads in one process do not slow down as hooks pile up.
+  const namespace = register({ namespace: randomUUID() });
+  let teamsImport: Awaited<ReturnType<typeof importFile>> | undefined;
+  let loaded: ({ abs: string; folder: string } & Awaited<ReturnType<typeof importFile>>)[];
+  try {
+    [teamsImport, loaded] = await Promise.all([
+      existsSync(teamsFile) ? importFile(namespace.import, teamsFile) : undefined,
+      Promise.all(modelFiles.map(async (f) => ({ ...f, ...(await importFile(namespace.import, f.abs)) }))),
+    ]);
+  } finally {
+    await namespace.unregister();
+  }
+
   // Teams.
   const teams: TeamSpec[] = [];
-  if (!existsSync(teamsFile)) {
+  /** Names of teams declared but invalid: their problems are reported in teams.ts, not as unknown folders. */
+  const invalidTeamNames: string[] = [];
+  if (!teamsImport) {
     issues.push({ file: displayPath(teamsFile, cwd), path: [], message: 'not found; declare the fleet\'s teams: export default [defineTeam({ name, quota: { gpu, cpu, memory } })]' });
   } else {
     const shown = displayPath(teamsFile, cwd);
-    const { module, error } = await importFile(teamsFile);
+    const { module, error } = teamsImport;
     if (!module) {
       issues.push({ file: shown, path: [], message: `failed to load: ${explainLoadFailure(error, teamsFile, root, cwd)}` });
     } else if (module.default === undefined) {
       issues.push({ file: shown, path: [], message: 'has no default export; end it with `export default [defineTeam({...}), ...]`' });
     } else {
       const list = Array.isArray(module.default) ? module.default : [module.default];
+      // `[]` (or only holes, `[,]`): without this, every model folder would pass as a declared team.
+      if (!list.some(() => true)) {
+        issues.push({ file: shown, path: [], message: 'declares no teams; export default [defineTeam({ name, quota: { gpu, cpu, memory } }), ...] with one team per model folder' });
+      }
       list.forEach((value, i) => {
         const prefix = Array.isArray(module.default) ? [i] : [];
-        const { spec, issues: found } = validateTeam(value, shown, prefix);
+        const { spec, issues: found } = guarded(() => validateTeam(value, shown, prefix), shown, prefix);
         issues.push(...found);
-        if (!spec) return;
+        if (!spec) {
+          const declared = guarded(() => ({ spec: (value as { name?: unknown } | null)?.name, issues: [] }), shown, prefix).spec;
+          if (typeof declared === 'string') invalidTeamNames.push(declared);
+          return;
+        }
         const twin = teams.find((t) => t.name === spec.name);
         if (twin) issues.push({ file: shown, path: [...prefix, 'name'], message: `team "${spec.name}" is declared twice (also at ${JSON.stringify(twin.pathPrefix)}); declare each team once` });
         else teams.push(spec);
@@ -129,7 +172,6 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
   const teamNames = teams.map((t) => t.name);
 
   // Models.
-  const loaded = await Promise.all(modelFiles.map(async (f) => ({ ...f, ...(await importFile(f.abs)) })));
   const models: ModelSpec[] = [];
   const byName = new Map<string, ModelSpec>();
   for (const f of loaded) {
@@ -148,12 +190,13 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
       });
       continue;
     }
-    if (teams.length && !teamNames.includes(f.folder)) {
+    if (teams.length && !teamNames.includes(f.folder) && !invalidTeamNames.includes(f.folder)) {
       const hint = suggest(f.folder, teamNames);
+      const folder = JSON.stringify(f.folder);
       issues.push({
         file: shown,
         path: ['team'],
-        message: `folder "${f.folder}" is not a team declared in ${displayPath(teamsFile, cwd)}${hint ? ` (did you mean "${hint}"?)` : ''}; add defineTeam({ name: "${f.folder}", … }) or move the file to an existing team's folder (${teamNames.join(', ')})`,
+        message: `folder ${folder} is not a team declared in ${displayPath(teamsFile, cwd)}${hint ? ` (did you mean "${hint}"?)` : ''}; add defineTeam({ name: ${folder}, … }) or move the file to an existing team's folder (${teamNames.join(', ')})`,
       });
       continue;
     }
@@ -163,19 +206,24 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
     }
     list.forEach((value, i) => {
       const prefix = Array.isArray(exported) ? [i] : [];
-      if (value === null || typeof value !== 'object') {
-        issues.push({ file: shown, path: prefix, message: `expected a model declaration made with defineModel({...}), got ${describeValue(value)}` });
+      if (typeof value === 'function') {
+        issues.push({ file: shown, path: prefix, message: 'expected a model declaration made with defineModel({...}), got a function; export the result of defineModel({...}), not a function that returns it' });
         return;
       }
-      const { spec, issues: found } = validateModel(value, shown, f.folder, prefix);
+      if (value === null || typeof value !== 'object') {
+        issues.push({ file: shown, path: prefix, message: `expected a model declaration made with defineModel({...}), got ${describeValue(value)}; end the file with \`export default defineModel({...})\`` });
+        return;
+      }
+      const { spec, issues: found } = guarded(() => validateModel(value, shown, f.folder, prefix), shown, prefix);
       issues.push(...found);
       if (!spec) return;
       const twin = byName.get(spec.name);
       if (twin) {
+        const where = twin.file === shown ? `at ${formatPath([...twin.pathPrefix, 'name'])} in this file` : `in ${twin.file}`;
         issues.push({
           file: shown,
           path: [...prefix, 'name'],
-          message: `model "${spec.name}" is already declared in ${twin.file}; model names are unique across the fleet (they name Triton models and routes), so rename one`,
+          message: `model "${spec.name}" is already declared ${where}; model names are unique across the fleet (they name Triton models and routes), so rename one`,
         });
         return;
       }

@@ -185,20 +185,21 @@ export function quantitySchema(kind: QuantityKind) {
       return z.NEVER;
     }
     if (units > MAX_EXACT) {
-      ctx.issues.push({ code: 'custom', input: value, message: `${describeValue(value)} is absurdly large; no node has that much` });
+      ctx.issues.push({ code: 'custom', input: value, message: `${describeValue(value)} is absurdly large; no node has that much: check the number and the unit` });
       return z.NEVER;
     }
     return Number(units);
   });
 }
 
-function nameSchema(what: string, maxLength: number, mustStartWithLetter = false) {
+function nameSchema(what: string, maxLength: number, mustStartWithLetter = false, lengthReason?: string) {
   return z.unknown().transform((value, ctx) => {
     if (typeof value !== 'string') {
-      ctx.issues.push({ code: 'custom', input: value, message: `expected the ${what} as a string, got ${describeValue(value)}` });
+      const fix = typeof value === 'number' ? `write it in quotes: "${value}"` : 'give it as a string in quotes';
+      ctx.issues.push({ code: 'custom', input: value, message: `expected the ${what} as a string, got ${describeValue(value)}; ${fix}` });
       return z.NEVER;
     }
-    const problem = explainLabel(value, maxLength, mustStartWithLetter);
+    const problem = explainLabel(value, maxLength, mustStartWithLetter, lengthReason);
     if (problem) {
       ctx.issues.push({ code: 'custom', input: value, message: problem });
       return z.NEVER;
@@ -237,7 +238,8 @@ const tenantsSchema = z.unknown().transform((value, ctx): Record<string, ParsedO
     value.forEach((name, index) => {
       const ok = checkName(name, [index]);
       if (ok === undefined) return;
-      if (ok in out) ctx.issues.push({ code: 'custom', input: name, path: [index], message: `tenant ${JSON.stringify(ok)} is listed twice; list each tenant once` });
+      // Object.hasOwn, not `in`: "constructor" is a valid tenant name and on every object's prototype.
+      if (Object.hasOwn(out, ok)) ctx.issues.push({ code: 'custom', input: name, path: [index], message: `tenant ${JSON.stringify(ok)} is listed twice; list each tenant once` });
       out[ok] = {};
     });
     return out;
@@ -246,7 +248,7 @@ const tenantsSchema = z.unknown().transform((value, ctx): Record<string, ParsedO
     ctx.issues.push({
       code: 'custom',
       input: value,
-      message: `expected a list of tenant names or a record of tenant → overrides, got ${describeValue(value)}`,
+      message: `expected a list of tenant names or a record of tenant → overrides, got ${describeValue(value)}; write ${typeof value === 'string' ? `[${JSON.stringify(value)}]` : '["acme", "globex"] or { acme: {}, globex: { memory: "3Gi" } }'}`,
     });
     return out;
   }
@@ -303,7 +305,7 @@ export function validateModel(
   pathPrefix: readonly (string | number)[] = [],
 ): { spec?: ModelSpec; issues: SpecIssue[] } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { issues: [{ file, path: [...pathPrefix], message: `expected a model declaration made with defineModel({...}), got ${describeValue(input)}` }] };
+    return { issues: [{ file, path: [...pathPrefix], message: `expected a model declaration made with defineModel({...}), got ${describeValue(input)}; export one defineModel({...}) or a flat array of them` }] };
   }
   const known = (path: readonly PropertyKey[]) =>
     path.length === 0
@@ -335,11 +337,12 @@ export function validateModel(
       message: `${raw.p99LatencyMs} ms is tighter than the fastest tier (realtime, p99 ≤ ${TIER_P99_MS.realtime} ms); relax it to at least ${TIER_P99_MS.realtime}`,
     });
   }
-  if (raw.team !== undefined && typeof raw.team === 'string' && raw.team !== folderTeam) {
+  // A team that is not a valid name is reported as such above; only a valid one can name a folder.
+  if (typeof raw.team === 'string' && raw.team !== folderTeam && explainLabel(raw.team, 63) === undefined) {
     issues.push({
       file,
       path: at('team'),
-      message: `is "${raw.team}" but the file is in the folder of team "${folderTeam}"; move the file to models/${raw.team}/ or remove the team field`,
+      message: `is "${raw.team}" but the file is in the folder of team ${JSON.stringify(folderTeam)}; move the file to models/${raw.team}/ or remove the team field`,
     });
   }
   if (typeof raw.artifact === 'string') {
@@ -368,7 +371,9 @@ export function validateModel(
   const tier = data.tier ?? tierForLatency(data.p99LatencyMs!)!;
   const base: ResourceVector = { memory: data.memory, gpuMemory: data.gpuMemory ?? 0, cpu: data.cpu ?? DEFAULT_COPY_CPU_MILLICORES };
   const gpu = data.gpuMemory !== undefined;
-  if (base.memory === 0) issues.push({ file, path: at('memory'), message: 'must be greater than 0; give the host memory one loaded copy needs' });
+  if (base.memory === 0) {
+    issues.push({ file, path: at('memory'), message: `must be greater than 0, got ${describeValue(raw.memory)}; give the host memory one loaded copy needs, such as "1500Mi"` });
+  }
   if (gpu && base.gpuMemory === 0) issues.push({ file, path: at('gpuMemory'), message: 'is 0; omit gpuMemory for a CPU model' });
   let tenants: TenantSpec[] | undefined;
   if (data.tenants) {
@@ -378,7 +383,22 @@ export function validateModel(
       if (!gpu && o.gpuMemory !== undefined) {
         issues.push({ file, path: at('tenants', name, 'gpuMemory'), message: 'is set but the model is a CPU model (no gpuMemory); declare gpuMemory on the model or remove it here' });
       }
-      if (o.memory === 0) issues.push({ file, path: at('tenants', name, 'memory'), message: 'must be greater than 0' });
+      const rawTenants = raw.tenants as Record<string, Record<string, unknown> | undefined>;
+      const rawOverride = !Array.isArray(rawTenants) && Object.hasOwn(rawTenants, name) ? rawTenants[name] : undefined;
+      if (o.memory === 0) {
+        issues.push({
+          file,
+          path: at('tenants', name, 'memory'),
+          message: `must be greater than 0, got ${describeValue(rawOverride?.memory)}; give this tenant's host memory, or remove the override to use the model's`,
+        });
+      }
+      if (gpu && o.gpuMemory === 0) {
+        issues.push({
+          file,
+          path: at('tenants', name, 'gpuMemory'),
+          message: `must be greater than 0 for a GPU model, got ${describeValue(rawOverride?.gpuMemory)}; give this tenant's GPU memory, or remove the override to use the model's`,
+        });
+      }
       const peak = o.peakQps ?? data.peakQps;
       tenants.push({
         name,
