@@ -6,11 +6,11 @@
  * `() => {…}`), because a fleet file can hold what JSON cannot: NaN,
  * infinities, bigints, functions, symbols, dates. `arbitraryFleet()` mixes
  * valid and invalid values (most runs end in a `SpecError`);
+ * `arbitraryNearValidFleet()` changes one thing in a valid fleet;
  * `arbitraryValidFleet()` only produces fleets that must synthesize.
  */
 import fc from 'fast-check';
 import type { FleetFile } from '../support/fleet-dir.ts';
-
 
 /** A generated fleet: its files, and for valid fleets every copy id (`team/model@tenant`, `team/model`) it must place. */
 export interface GeneratedFleet {
@@ -345,11 +345,12 @@ const declarationSource: fc.Arbitrary<string> = fc
       versions: versionsSource,
       extra: fc.tuple(unknownKey, junk),
     },
-    // name, framework, memory and artifact are required: usually present, sometimes missing.
+    // Any field may be missing, valid or not.
     { requiredKeys: [] },
   )
   .chain((fields) =>
-    // Keep the declaration plausible most of the time: required fields present with high probability.
+    // The fields a declaration needs come again from a second record, each kept or dropped at random;
+    // when kept they precede the first record's value of the same field, which wins.
     fc
       .record({ name: nameSource(MODEL_POOL), framework: enumSource(FRAMEWORKS, ['onnx ']), memory: quantitySource, artifact: artifactSource, tier: enumSource(TIERS, ['batch ']) })
       .chain((required) => fc.subarray(Object.keys(required), { minLength: 0 }).map((kept) => ({ fields, required, kept }))),
