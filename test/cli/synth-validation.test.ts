@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { FleetManifest } from '../../constructs/render-fleet.ts';
 import { synthFleet } from '../../constructs/synth-fleet.ts';
@@ -17,6 +17,7 @@ import { MAX_INTERNAL_ERROR_LINES } from '../../cli/report-failure.ts';
 import { OUTPUT_MARKER } from '../../cli/write-output.ts';
 import { findManifestIssues } from '../../core/validate/find-manifest-issues.ts';
 import { ManifestValidationError } from '../../core/validate/manifest-issue.ts';
+import { readTree } from '../support/fleet-dir.ts';
 
 /** The seam: when set, called with the rendered manifests before synth validates them. */
 const hook = vi.hoisted(() => ({ corrupt: undefined as ((manifests: FleetManifest[]) => void) | undefined }));
@@ -45,19 +46,6 @@ type Json = Record<string, any>;
 /** Every Deployment of the rendered manifests, with its file. */
 function deployments(manifests: FleetManifest[]): { file: string; object: Json }[] {
   return manifests.flatMap((m) => m.objects.filter((o) => o.kind === 'Deployment').map((o) => ({ file: m.path, object: o as Json })));
-}
-
-function readTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 /** An `--out` holding a previous run's output. */
