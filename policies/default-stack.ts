@@ -49,7 +49,10 @@ export const DEFAULT_STACK: StackDefaults = {
     },
   },
   tiers: TIER_TABLE,
-  routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal' },
+  routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal', tenantHeader: 'x-tenant', modelHeader: 'x-model' },
+  // The ingress gateway's identity is the legacy `istioctl install` default; the gateway Helm chart names the
+  // ServiceAccount after the release, so stacks installed that way override ingressServiceAccount.
+  isolation: { trustDomain: 'cluster.local', ingressServiceAccount: 'istio-ingressgateway-service-account', metricsNamespaces: ['monitoring'] },
   // KEDA: the only choice that can do what the tier table asks for — cron triggers for declared traffic
   // profiles and scale to zero for batch — and it queries Prometheus directly (no adapter rule to install).
   autoscaler: {

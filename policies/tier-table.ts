@@ -79,6 +79,22 @@ export const TIER_TABLE: Readonly<Record<SlaTier, TierPolicy>> = {
       instancesPerGpu: 1,
       instancesPerCpu: 1,
     },
+    // The shard's DestinationRule. Limits are per calling Envoy (each gateway pod) toward one shard.
+    mesh: {
+      // 1024 requests in flight is 8 replicas x 64 queued (maxQueueSize) x 2: beyond it requests would only queue.
+      maxConnections: 512,
+      maxRequests: 1024,
+      // A short wait list: a request that cannot get a connection at once will miss 10 ms anyway, so 503 fast.
+      maxPendingRequests: 128,
+      // A healthy in-cluster connect takes well under a millisecond; 100 ms means the replica is gone.
+      connectTimeoutMs: 100,
+      // Eject a replica after 5 errors in a row for 30 s (longer each time), checked every 5 s; never more than
+      // half the replicas, so a fleet-wide problem does not eject everything.
+      consecutive5xxErrors: 5,
+      outlierIntervalSeconds: 5,
+      baseEjectionSeconds: 30,
+      maxEjectionPercent: 50,
+    },
   },
   // p99 ≤ 100 ms.
   interactive: {
@@ -130,6 +146,17 @@ export const TIER_TABLE: Readonly<Record<SlaTier, TierPolicy>> = {
       // Same reason as realtime: declared sizes are per instance.
       instancesPerGpu: 1,
       instancesPerCpu: 1,
+    },
+    mesh: {
+      // Twice realtime's in-flight budget: interactive shards queue up to 256 requests per replica.
+      maxConnections: 512,
+      maxRequests: 2048,
+      maxPendingRequests: 512,
+      connectTimeoutMs: 250,
+      consecutive5xxErrors: 5,
+      outlierIntervalSeconds: 10,
+      baseEjectionSeconds: 30,
+      maxEjectionPercent: 50,
     },
   },
   // p99 ≤ 1 s.
@@ -186,6 +213,18 @@ export const TIER_TABLE: Readonly<Record<SlaTier, TierPolicy>> = {
       // Same reason as realtime: declared sizes are per instance.
       instancesPerGpu: 1,
       instancesPerCpu: 1,
+    },
+    mesh: {
+      // Batch callers send bulk work: many requests in flight over few connections, a long wait list.
+      maxConnections: 256,
+      maxRequests: 4096,
+      maxPendingRequests: 4096,
+      connectTimeoutMs: 1000,
+      // Tolerate more errors before ejecting: a batch replica is often the only one.
+      consecutive5xxErrors: 10,
+      outlierIntervalSeconds: 30,
+      baseEjectionSeconds: 60,
+      maxEjectionPercent: 50,
     },
   },
 };

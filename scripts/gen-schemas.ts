@@ -47,6 +47,7 @@ export const BUILTIN_KINDS: readonly KindRef[] = [
   { apiVersion: 'v1', kind: 'ResourceQuota' },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass' },
@@ -68,6 +69,18 @@ export interface CustomResourceSpec {
 export const CUSTOM_RESOURCES: readonly CustomResourceSpec[] = [
   {
     crdFile: 'networking.istio.io_virtualservices.yaml',
+    version: 'v1',
+    source: 'github.com/istio/api tag 1.30.3 (commit 2e43f07b30b6744bc8252fce39fb58b03f85ff8b), kubernetes/customresourcedefinitions.gen.yaml',
+    license: 'Apache-2.0',
+  },
+  {
+    crdFile: 'networking.istio.io_destinationrules.yaml',
+    version: 'v1',
+    source: 'github.com/istio/api tag 1.30.3 (commit 2e43f07b30b6744bc8252fce39fb58b03f85ff8b), kubernetes/customresourcedefinitions.gen.yaml',
+    license: 'Apache-2.0',
+  },
+  {
+    crdFile: 'security.istio.io_authorizationpolicies.yaml',
     version: 'v1',
     source: 'github.com/istio/api tag 1.30.3 (commit 2e43f07b30b6744bc8252fce39fb58b03f85ff8b), kubernetes/customresourcedefinitions.gen.yaml',
     license: 'Apache-2.0',

@@ -87,6 +87,13 @@ export const KUBE_KINDS: readonly KubeKind[] = [
     register: (name, o, opts) => new k8s.apps.v1.Deployment(name, args(o), opts),
   },
   {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    namespaced: true,
+    fields: ['spec'],
+    register: (name, o, opts) => new k8s.networking.v1.NetworkPolicy(name, args(o), opts),
+  },
+  {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     namespaced: true,
@@ -103,6 +110,20 @@ export const KUBE_KINDS: readonly KubeKind[] = [
   {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
+    namespaced: true,
+    fields: '*',
+    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
+  },
+  {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    namespaced: true,
+    fields: '*',
+    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
+  },
+  {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
     namespaced: true,
     fields: '*',
     register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),

@@ -14,6 +14,7 @@ export const LABEL = {
   tier: 'modelfleet.io/tier',
   pool: 'modelfleet.io/pool',
   shard: 'modelfleet.io/shard',
+  model: 'modelfleet.io/model',
 } as const;
 
 /**

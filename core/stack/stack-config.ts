@@ -80,6 +80,33 @@ export interface TierPolicy {
   readonly autoscaling: AutoscalingTierPolicy;
   /** What the tier sets in every Triton model configuration of its copies (batching, queueing, instances). */
   readonly triton: TritonTierPolicy;
+  /** The mesh's traffic policy toward each shard Service of the tier (the shard's DestinationRule). */
+  readonly mesh: MeshTierPolicy;
+}
+
+/**
+ * A tier's Istio traffic policy toward each of its shard Services, rendered
+ * as the shard's DestinationRule. The limits are per calling Envoy (each
+ * ingress gateway pod, each sidecar) and per shard, so one noisy tenant
+ * cannot take every connection to a shard that serves many tenants.
+ */
+export interface MeshTierPolicy {
+  /** `connectionPool.tcp.maxConnections`: most HTTP/1.1 and TCP connections to the shard. */
+  readonly maxConnections: number;
+  /** `connectionPool.http.http2MaxRequests`: most requests in flight to the shard (HTTP/2 and gRPC). */
+  readonly maxRequests: number;
+  /** `connectionPool.http.http1MaxPendingRequests`: most requests waiting for a connection; beyond it the mesh answers 503 at once. */
+  readonly maxPendingRequests: number;
+  /** `connectionPool.tcp.connectTimeout`, in milliseconds. */
+  readonly connectTimeoutMs: number;
+  /** `outlierDetection.consecutive5xxErrors`: 5xx answers in a row that eject a replica. */
+  readonly consecutive5xxErrors: number;
+  /** `outlierDetection.interval`, in seconds: how often ejection is evaluated. */
+  readonly outlierIntervalSeconds: number;
+  /** `outlierDetection.baseEjectionTime`, in seconds (grows with each ejection of the same replica). */
+  readonly baseEjectionSeconds: number;
+  /** `outlierDetection.maxEjectionPercent`: most replicas of a shard ejected at once. */
+  readonly maxEjectionPercent: number;
 }
 
 /**
@@ -145,8 +172,10 @@ export interface StackConfig {
   readonly pools: readonly PoolSpec[];
   /** Tier policies. */
   readonly tiers: Readonly<Record<SlaTier, TierPolicy>>;
-  /** Istio ingress: gateway (`namespace/name`) and the host clients call. */
-  readonly routing: { readonly gateway: string; readonly host: string };
+  /** Istio ingress: gateway, the host clients call, and the request headers that name the tenant and model. */
+  readonly routing: RoutingConfig;
+  /** Who may call the shards: the ingress gateway's identity, the mesh trust domain, the metrics scrapers. */
+  readonly isolation: IsolationConfig;
   /** The autoscaler rendered per shard (KEDA or HPA) and the Prometheus it reads. */
   readonly autoscaler: AutoscalerConfig;
   /** How Prometheus scrapes Triton's metrics port (ServiceMonitor or pod annotations). */
@@ -155,6 +184,34 @@ export interface StackConfig {
   readonly modelRepository: ModelRepositoryAccess;
   /** Platform rules: enforcement level per rule and the allowed image registries (`policies/rules/`). */
   readonly policies: PoliciesConfig;
+}
+
+/** `modelfleet:routing`: how clients reach the fleet through the Istio ingress gateway. */
+export interface RoutingConfig {
+  /** The Istio Gateway the VirtualServices bind to, `namespace/name`. */
+  readonly gateway: string;
+  /** The host clients call (the Gateway's server must accept it). */
+  readonly host: string;
+  /** Request header (gRPC metadata key) naming the tenant; lower case. @default "x-tenant" */
+  readonly tenantHeader: string;
+  /**
+   * Request header (gRPC metadata key) naming the logical model of a gRPC
+   * call: gRPC carries the model name in the message, where the mesh cannot
+   * read it, so gRPC clients repeat it here. Lower case. @default "x-model"
+   */
+  readonly modelHeader: string;
+}
+
+/** `modelfleet:isolation`: the identities the shards' AuthorizationPolicies and NetworkPolicies admit. */
+export interface IsolationConfig {
+  /** SPIFFE trust domain of the mesh (`meshConfig.trustDomain`). @default "cluster.local" */
+  readonly trustDomain: string;
+  /** Namespace of the ingress gateway's pods (the Gateway resource's namespace by default). */
+  readonly ingressNamespace: string;
+  /** ServiceAccount of the ingress gateway's pods. @default "istio-ingressgateway-service-account" */
+  readonly ingressServiceAccount: string;
+  /** Namespaces whose pods may scrape Triton's metrics port (8002) through the NetworkPolicies. @default ["monitoring"] */
+  readonly metricsNamespaces: readonly string[];
 }
 
 /**
@@ -209,6 +266,23 @@ const poolSchema = z.strictObject({
 /** Largest `max_batch_size` a stack may allow (Triton's field is an int32; beyond this no GPU batch fits). */
 export const MAX_TRITON_BATCH_SIZE = 4096;
 
+/** An HTTP header name usable in Istio matches and as gRPC metadata: lower case token characters, no `:` pseudo-headers. */
+const headerName = z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, { message: 'must be a lower-case HTTP header name such as "x-tenant"' });
+
+const meshTierSchema = z
+  .strictObject({
+    maxConnections: z.number().int().min(1).max(1_000_000),
+    maxRequests: z.number().int().min(1).max(1_000_000),
+    maxPendingRequests: z.number().int().min(1).max(1_000_000),
+    connectTimeoutMs: z.number().int().min(1).max(600_000),
+    consecutive5xxErrors: z.number().int().min(1).max(1000),
+    outlierIntervalSeconds: z.number().int().min(1).max(3600),
+    baseEjectionSeconds: z.number().int().min(1).max(3600),
+    maxEjectionPercent: z.number().int().min(0).max(100),
+  })
+  .partial()
+  .optional();
+
 const tierSchema = z.strictObject({
   pools: z.array(z.string()).min(1).optional(),
   headroomPercent: z.number().min(0).max(90).optional(),
@@ -248,6 +322,7 @@ const tierSchema = z.strictObject({
     })
     .partial()
     .optional(),
+  mesh: meshTierSchema,
 });
 
 const stackSchema = z.strictObject({
@@ -256,7 +331,24 @@ const stackSchema = z.strictObject({
   serverOverhead: z.strictObject({ memory: quantitySchema('memory'), gpuMemory: quantitySchema('memory'), cpu: quantitySchema('cpu') }).optional(),
   pools: z.record(dnsName('pool name', MAX_POOL_NAME_LENGTH, true, 'it is part of every shard name, <team>-<tier>-<pool>-<n>, which Kubernetes limits to 63 characters'), poolSchema).optional(),
   tiers: z.partialRecord(z.enum(SLA_TIERS), tierSchema).optional(),
-  routing: z.strictObject({ gateway: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), host: z.string().min(1) }).partial().optional(),
+  routing: z
+    .strictObject({
+      gateway: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { message: 'must be "namespace/name" of an Istio Gateway' }),
+      host: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { message: 'must be a DNS host name such as "inference.example.com"' }),
+      tenantHeader: headerName,
+      modelHeader: headerName,
+    })
+    .partial()
+    .optional(),
+  isolation: z
+    .strictObject({
+      trustDomain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be a trust domain such as "cluster.local"' }),
+      ingressNamespace: dnsName('namespace', 63),
+      ingressServiceAccount: dnsName('ServiceAccount name', 253),
+      metricsNamespaces: z.array(dnsName('namespace', 63)),
+    })
+    .partial()
+    .optional(),
   autoscaler: autoscalerSchema,
   metrics: metricsSchema,
   modelRepository: z
@@ -275,7 +367,7 @@ const stackSchema = z.strictObject({
 export type StackInput = z.input<typeof stackSchema>;
 
 /** A complete stack input: the platform's defaults every stack file overrides (see `policies/default-stack.ts`). */
-export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' | 'tiers' | 'routing' | 'serverOverhead' | 'autoscaler' | 'metrics' | 'policies'> & {
+export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' | 'tiers' | 'routing' | 'isolation' | 'serverOverhead' | 'autoscaler' | 'metrics' | 'policies'> & {
   readonly autoscaler: AutoscalerConfig;
   readonly policies: PoliciesConfig;
   readonly metrics: MetricsConfig;
@@ -283,11 +375,13 @@ export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' 
   readonly fetcherImage: string;
   readonly pools: NonNullable<StackInput['pools']>;
   readonly tiers: Readonly<Record<SlaTier, TierPolicy>>;
-  readonly routing: { readonly gateway: string; readonly host: string };
+  readonly routing: RoutingConfig;
+  /** `ingressNamespace` defaults to the namespace of `routing.gateway`. */
+  readonly isolation: Omit<IsolationConfig, 'ingressNamespace'> & { readonly ingressNamespace?: string };
   readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
 };
 
-const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'modelRepository', 'autoscaler', 'metrics', 'policies'];
+const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies'];
 
 /** Known fields at a path of the stack config block, for unknown-field suggestions. */
 const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
@@ -338,6 +432,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       priorityClass: { ...inherited.priorityClass, ...(own.priorityClass ?? {}) },
       triton: mergeTritonTier(inherited.triton, own.triton),
       autoscaling: mergeAutoscalingTier(inherited.autoscaling, own.autoscaling),
+      mesh: { ...inherited.mesh, ...(own.mesh ?? {}) },
     } as TierPolicy;
     const at = ['modelfleet:tiers', tier];
     for (const [i, pool] of merged.pools.entries()) {
@@ -373,6 +468,10 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       }
     }
   }
+  const routing = { ...defaults.routing, ...(o.routing ?? {}) } as RoutingConfig;
+  if (routing.tenantHeader === routing.modelHeader) {
+    issues.push({ file, path: ['modelfleet:routing', 'modelHeader'], message: `${JSON.stringify(routing.modelHeader)} is also the tenant header; give the model and the tenant different headers` });
+  }
   if (issues.length) return { issues };
   return {
     issues: [],
@@ -384,7 +483,12 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       serverOverhead: overhead,
       pools,
       tiers,
-      routing: { ...base.routing!, ...(o.routing ?? {}) } as StackConfig['routing'],
+      routing,
+      isolation: {
+        ...defaults.isolation,
+        ingressNamespace: routing.gateway.split('/')[0]!,
+        ...(o.isolation ?? {}),
+      } as IsolationConfig,
       modelRepository: { ...(base.modelRepository ?? {}), ...(o.modelRepository ?? {}) },
       autoscaler,
       metrics,
