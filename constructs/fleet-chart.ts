@@ -1,12 +1,15 @@
 /**
- * The chart of one team: its tenancy and every shard of the team with its route.
+ * The chart of one team: its tenancy, every shard of the team with its
+ * traffic policy, and the routes of the team's models.
  */
 import { Chart } from 'cdk8s';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
+import type { ModelRoutes } from '../core/plan/route-table.ts';
 import type { Shard } from '../core/plan/shard-plan.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
-import { ShardRoute } from './shard-route.ts';
+import { ModelRoute } from './model-route.ts';
+import { ShardTrafficPolicy } from './shard-traffic-policy.ts';
 import { TeamTenancy } from './team-tenancy.ts';
 import { TritonShard } from './triton-shard.ts';
 
@@ -24,12 +27,20 @@ export interface FleetChartProps {
    * @default - none: only the tenancy objects
    */
   readonly shards?: readonly Shard[];
+
+  /**
+   * The routes of the team's models (`planRoutes()`), rendered in the given order.
+   *
+   * @default - none
+   */
+  readonly routes?: readonly ModelRoutes[];
 }
 
 /**
  * A cdk8s Chart with everything of one team: `TeamTenancy` (construct id
  * `Tenancy`), then per shard a `TritonShard` (id = shard name) and a
- * `ShardRoute` (id = `<shard>-route`).
+ * `ShardTrafficPolicy` (id = `<shard>-traffic`), then under `Routes` one
+ * `ModelRoute` per model (id = model name).
  *
  * The chart has no namespace (cdk8s would stamp it on the Namespace object
  * too); every namespaced object sets its own. Resource-name hashes are off:
@@ -43,8 +54,10 @@ export class FleetChart extends Chart {
   public readonly tenancy: TeamTenancy;
   /** The team's shards, in render order. */
   public readonly shards: readonly TritonShard[];
-  /** The routes of the team's shards, in render order. */
-  public readonly routes: readonly ShardRoute[];
+  /** The traffic policies of the team's shards, in render order. */
+  public readonly trafficPolicies: readonly ShardTrafficPolicy[];
+  /** The routes of the team's models, in render order. */
+  public readonly routes: readonly ModelRoute[];
 
   /**
    * Defines a team's chart.
@@ -58,7 +71,7 @@ export class FleetChart extends Chart {
     const { team, stack } = props;
     this.tenancy = new TeamTenancy(this, 'Tenancy', { team, stack });
     const shards: TritonShard[] = [];
-    const routes: ShardRoute[] = [];
+    const trafficPolicies: ShardTrafficPolicy[] = [];
     for (const shard of props.shards ?? []) {
       if (shard.team !== team.name || shard.namespace !== team.namespace) {
         throw new Error(
@@ -66,9 +79,18 @@ export class FleetChart extends Chart {
         );
       }
       shards.push(new TritonShard(this, shard.name, { shard, stack }));
-      routes.push(new ShardRoute(this, `${shard.name}-route`, { shard, stack }));
+      trafficPolicies.push(new ShardTrafficPolicy(this, `${shard.name}-traffic`, { shard, stack }));
+    }
+    const routeScope = new Construct(this, 'Routes');
+    const routes: ModelRoute[] = [];
+    for (const model of props.routes ?? []) {
+      if (model.team !== team.name || model.namespace !== team.namespace) {
+        throw new Error(`[${this.node.path}] model ${model.model} belongs to team ${model.team} (namespace ${model.namespace}), not ${team.name}`);
+      }
+      routes.push(new ModelRoute(routeScope, model.model, { routes: model, stack }));
     }
     this.shards = shards;
+    this.trafficPolicies = trafficPolicies;
     this.routes = routes;
   }
 }

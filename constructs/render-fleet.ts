@@ -4,6 +4,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
+import { planRoutes } from '../core/plan/route-table.ts';
 import type { ShardPlan } from '../core/plan/shard-plan.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
@@ -97,7 +98,16 @@ export function renderFleetObjects(input: RenderFleetInput): FleetManifest[] {
   // Cluster-scoped objects first: what the teams' pods refer to. `_` never starts a team name.
   const cluster = new Chart(app, CLUSTER_CHART, { disableResourceNameHashes: true });
   new TierPriorityClasses(cluster, 'PriorityClasses', { stack });
-  const charts = teams.map((team) => new FleetChart(app, chartId(team.name), { team, stack, shards: plan.shards.filter((s) => s.team === team.name) }));
+  const routes = planRoutes(plan);
+  const charts = teams.map(
+    (team) =>
+      new FleetChart(app, chartId(team.name), {
+        team,
+        stack,
+        shards: plan.shards.filter((s) => s.team === team.name),
+        routes: routes.filter((r) => r.team === team.name),
+      }),
+  );
   return [
     { team: '', path: `manifests/${CLUSTER_CHART}.yaml`, objects: cluster.toJson() as KubeObject[] },
     ...charts.map((chart, i) => ({

@@ -7,6 +7,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { synthFleet, type SynthFleetOptions, type SynthResult } from '../constructs/synth-fleet.ts';
 import { SpecError, formatIssues } from '../core/errors/spec-issue.ts';
 import { advisoryViolations } from '../policies/rules/run-platform-rules.ts';
+import { planRoutes } from '../core/plan/route-table.ts';
+import { asPlacement, routeSwitchOrder } from '../core/plan/route-switch.ts';
 import { fleetOutputs, type FleetOutputs } from './fleet-outputs.ts';
 import { registerFleet, type RegisteredObject } from './register-fleet.ts';
 
@@ -49,6 +51,16 @@ export interface DeployFleetArgs {
    * @default - the default provider
    */
   readonly provider?: pulumi.ProviderResource | (() => pulumi.ProviderResource);
+
+  /**
+   * The placement the last apply deployed (its `placement` output), for the
+   * make-before-break order of routes and shards (`routeSwitchOrder()`).
+   * `undefined` (a first apply, or an output of another shape) orders every
+   * route after every shard it sends traffic to.
+   *
+   * @default - none
+   */
+  readonly previousPlacement?: () => Promise<unknown>;
 }
 
 /** What `deployFleet` returns. */
@@ -104,6 +116,13 @@ export async function deployFleet(args: DeployFleetArgs): Promise<DeployedFleet>
   for (const issue of advisoryViolations(result.rules)) pulumi.log.warn(`advisory rule: ${formatIssues([issue])}`);
   // The very objects behind synth's manifest files.
   const provider = typeof args.provider === 'function' ? args.provider() : args.provider;
-  const resources = registerFleet(result.manifests, provider ? { provider } : {});
+  const previous = args.previousPlacement ? asPlacement(await args.previousPlacement()) : undefined;
+  const routeOrder = previous ? routeSwitchOrder(previous, result.planned.plan, planRoutes(result.planned.plan)) : undefined;
+  for (const move of routeOrder?.unordered ?? []) {
+    pulumi.log.warn(
+      `make before break: copy ${move.copy} moves from ${move.from} to ${move.to}, but ${move.from} also gains copies that route ${move.route} waits for, so it cannot wait for the route to switch; requests for ${move.copy} may fail between ${move.from}'s rollout and the switch. To avoid it, apply the move in two steps (see docs/routing.md)`,
+    );
+  }
+  const resources = registerFleet(result.manifests, { ...(provider ? { provider } : {}), ...(routeOrder ? { routeOrder } : {}) });
   return { outputs: fleetOutputs(result.planned), resources };
 }

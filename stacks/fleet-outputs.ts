@@ -3,6 +3,7 @@
  * tests check the numbers without Pulumi.
  */
 import type { PlannedFleet } from '../core/plan/plan-fleet.ts';
+import { placementOf, type Placement } from '../core/plan/route-switch.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
 import type { SlaTier } from '../core/spec/model-spec.ts';
 import { teamUsage } from '../core/plan/team-usage.ts';
@@ -60,6 +61,12 @@ export interface FleetOutputs {
   readonly quotaUse: Readonly<Record<string, TeamQuotaUseOutput>>;
   /** Proven lower bound on the number of shards the fleet needs (compare with the number of shards). */
   readonly lowerBound: number;
+  /**
+   * Triton name of every copy → `namespace/shard` serving it. The next apply
+   * reads it back (a reference to its own stack) to order routes and shards
+   * make-before-break (`routeSwitchOrder()`).
+   */
+  readonly placement: Placement;
 }
 
 /** `requested` against `quota`, as `QuotaUseOutput`. */
@@ -91,5 +98,5 @@ export function fleetOutputs(planned: PlannedFleet): FleetOutputs {
       memory: quotaUse(u?.memory ?? 0, team.quota.memory),
     };
   }
-  return { shards, gpusRequested, quotaUse: quotas, lowerBound: plan.lowerBound };
+  return { shards, gpusRequested, quotaUse: quotas, lowerBound: plan.lowerBound, placement: placementOf(plan) };
 }

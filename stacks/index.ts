@@ -33,6 +33,22 @@ function projectRoot(): string {
   return isAbsolute(root) ? root : resolve(import.meta.dirname, '..');
 }
 
+/**
+ * The placement this stack deployed last: its own `placement` output, read
+ * through a StackReference to itself (`undefined` on the first apply). Mocks
+ * without an organization have no stack to read.
+ */
+async function previousPlacement(): Promise<unknown> {
+  let organization: string;
+  try {
+    organization = pulumi.getOrganization();
+  } catch {
+    return undefined;
+  }
+  const self = new pulumi.StackReference(`${organization}/${pulumi.getProject()}/${pulumi.getStack()}`);
+  return self.getOutputValue('placement');
+}
+
 /** Runs the program; returns the stack outputs. */
 export default async function main(): Promise<FleetOutputs> {
   let config: ProgramConfig;
@@ -48,6 +64,7 @@ export default async function main(): Promise<FleetOutputs> {
     stackName: config.stackConfig.name,
     stackConfig: config.stackConfig,
     cwd: root,
+    previousPlacement: previousPlacement,
     // Render mode: one explicit provider for every resource; otherwise the default provider (`kubernetes:*` config).
     ...(render !== undefined ? { provider: () => createRenderProvider(renderDirectoryForProvider(render, root, process.cwd())) } : {}),
   });

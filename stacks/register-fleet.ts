@@ -4,6 +4,8 @@
  */
 import type * as pulumi from '@pulumi/pulumi';
 import type { FleetManifest, KubeObject } from '../constructs/render-fleet.ts';
+import { LABEL } from '../core/plan/shard-labels.ts';
+import type { RouteSwitchOrder } from '../core/plan/route-switch.ts';
 import { kubeKindOf, type KubeKind } from './kube-kinds.ts';
 
 /** Options for `registerFleet`. */
@@ -14,6 +16,13 @@ export interface RegisterFleetOptions {
    * @default - the default provider, configured by the stack's `kubernetes:*` config
    */
   readonly provider?: pulumi.ProviderResource;
+
+  /**
+   * Make-before-break order from the deployed placement (`routeSwitchOrder()`).
+   *
+   * @default - no previous placement: every VirtualService waits for every shard it routes to
+   */
+  readonly routeOrder?: RouteSwitchOrder;
 }
 
 /** One registered object. */
@@ -26,7 +35,11 @@ export interface RegisteredObject {
   readonly object: KubeObject;
   /** The typed resource. */
   readonly resource: pulumi.CustomResource;
-  /** What the resource was given as `dependsOn`: its Namespace for a namespaced object, else nothing. */
+  /**
+   * What the resource was given as `dependsOn`: its Namespace for a namespaced object, a workload's
+   * PriorityClass, and for a VirtualService the Deployments, DestinationRules and AuthorizationPolicies of the
+   * shards it routes to.
+   */
   readonly dependsOn: readonly pulumi.CustomResource[];
 }
 
@@ -181,13 +194,91 @@ export function registerFleet(manifests: readonly FleetManifest[], options: Regi
   const priorityClasses = new Map<string, pulumi.CustomResource>();
   for (const p of planned.filter(isNamespace)) namespaces.set(p.object.metadata.name, add(p, []));
   for (const p of planned.filter(isPriorityClass)) priorityClasses.set(p.object.metadata.name, add(p, []));
-  for (const p of planned) {
-    if (isNamespace(p) || isPriorityClass(p)) continue;
+  const baseDependencies = (p: Planned) => {
     const ns = p.object.metadata.namespace;
     const dependsOn = p.kind.namespaced && ns !== undefined ? [namespaces.get(ns)!] : [];
     const priority = priorityClassOf(p.object);
     if (priority !== undefined) dependsOn.push(priorityClasses.get(priority)!);
-    add(p, dependsOn);
+    return dependsOn;
+  };
+  const rest = planned.filter((p) => !isNamespace(p) && !isPriorityClass(p));
+  // Nodes of the make-before-break order: each shard (its objects) and each VirtualService.
+  const nodeOf = (p: Planned): string | undefined => (isVirtualService(p) ? `r:${keyOf(p.object)}` : shardOf(p.object) !== undefined ? `s:${shardOf(p.object)}` : undefined);
+  const members = new Map<string, Planned[]>();
+  for (const p of rest) {
+    const node = nodeOf(p);
+    if (node === undefined) add(p, baseDependencies(p));
+    else members.set(node, [...(members.get(node) ?? []), p]);
   }
+  // What each node waits for: a route waits for the shards it sends new copies to (without a previous
+  // placement: every shard it routes to); a shard that drops moved copies waits for the routes that moved them.
+  const waitsFor = new Map<string, string[]>();
+  for (const [node, objects] of members) {
+    if (!node.startsWith('r:')) continue;
+    const route = node.slice(2);
+    const shards = options.routeOrder ? (options.routeOrder.routeAfter.get(route) ?? []) : [...new Set(objects.flatMap((p) => destinationServices(p.object)))].sort();
+    waitsFor.set(node, shards.map((s) => `s:${s}`).filter((s) => members.has(s)));
+  }
+  for (const [shard, routes] of options.routeOrder?.shardAfter ?? []) {
+    if (members.has(`s:${shard}`)) waitsFor.set(`s:${shard}`, routes.map((r) => `r:${r}`).filter((r) => members.has(r)));
+  }
+  const resources = new Map<string, pulumi.CustomResource[]>();
+  const visiting = new Set<string>();
+  const visit = (node: string): void => {
+    if (resources.has(node)) return;
+    if (visiting.has(node)) throw new Error(`make-before-break order has a cycle through ${node.slice(2)}; this is a bug in modelfleet`);
+    visiting.add(node);
+    const waits = waitsFor.get(node) ?? [];
+    for (const w of waits) visit(w);
+    // A route waits for the shard objects that decide whether the copy is served and admitted; a shard for the routes.
+    const after = waits.flatMap((w) => resources.get(w)!.filter((_, i) => w.startsWith('r:') || waitTarget(members.get(w)![i]!)));
+    const registeredHere: pulumi.CustomResource[] = [];
+    for (const p of members.get(node)!) {
+      // Within a shard only what changes the copies it serves waits: its ConfigMap, Deployment and policies.
+      const extra = node.startsWith('r:') || SHARD_SWITCH_KINDS.has(`${p.kind.apiVersion} ${p.kind.kind}`) ? after : [];
+      registeredHere.push(add(p, [...baseDependencies(p), ...extra]));
+    }
+    resources.set(node, registeredHere);
+    visiting.delete(node);
+  };
+  // Shards first, then routes, each in manifest order, each after what it waits for.
+  const nodes = [...members.keys()];
+  for (const node of nodes.filter((n) => n.startsWith('s:'))) visit(node);
+  for (const node of nodes.filter((n) => n.startsWith('r:'))) visit(node);
   return registered;
+}
+
+/** `namespace/name` of an object. */
+const keyOf = (object: KubeObject) => `${object.metadata.namespace}/${object.metadata.name}`;
+
+/** `namespace/shard` of an object that belongs to a shard (its `modelfleet.io/shard` label). */
+function shardOf(object: KubeObject): string | undefined {
+  const shard = (object.metadata.labels as Readonly<Record<string, unknown>> | undefined)?.[LABEL.shard];
+  return typeof shard === 'string' && object.metadata.namespace !== undefined ? `${object.metadata.namespace}/${shard}` : undefined;
+}
+
+/** The shard objects a route waits for: what decides whether the shard serves a copy and admits its requests. */
+const waitTarget = (p: Planned) => ROUTE_TARGET_KINDS.has(`${p.kind.apiVersion} ${p.kind.kind}`);
+
+/** Shard objects that wait for routes before dropping a moved copy. */
+const SHARD_SWITCH_KINDS = new Set(['v1 ConfigMap', 'apps/v1 Deployment', 'security.istio.io/v1 AuthorizationPolicy']);
+
+/** Kinds of a shard's objects a route waits for. */
+const ROUTE_TARGET_KINDS = new Set(['apps/v1 Deployment', 'networking.istio.io/v1 DestinationRule', 'security.istio.io/v1 AuthorizationPolicy']);
+
+const isVirtualService = (p: Planned) => p.kind.apiVersion === 'networking.istio.io/v1' && p.kind.kind === 'VirtualService';
+
+/** `namespace/name` of every Service a VirtualService routes to (`<name>.<namespace>.svc.cluster.local` or a short name). */
+function destinationServices(object: KubeObject): string[] {
+  const spec = object.spec as { http?: { route?: { destination?: { host?: unknown } }[] }[] } | undefined;
+  const out: string[] = [];
+  for (const route of spec?.http ?? []) {
+    for (const d of route.route ?? []) {
+      const host = d.destination?.host;
+      if (typeof host !== 'string') continue;
+      const [name, namespace = object.metadata.namespace] = host.split('.');
+      out.push(`${namespace}/${name}`);
+    }
+  }
+  return out;
 }
