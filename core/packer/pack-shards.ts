@@ -16,6 +16,7 @@ import type { ModelCopy, PackingGroup, Shard, ShardPlan } from '../plan/shard-pl
 import { shardReplicasIn } from '../plan/shard-replicas.ts';
 import type { ResourceVector, SlaTier } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores, readableBytes } from '../spec/quantity.ts';
+import { loadedVersionCount } from '../spec/triton-fields.ts';
 import { maxModelsPerShard, shardCapacity, type PoolSpec, type StackConfig } from '../stack/stack-config.ts';
 import { vectorLowerBound } from './lower-bound.ts';
 import { packVectors } from './pack-vectors.ts';
@@ -105,23 +106,30 @@ function explainNoFit(copy: SourcedCopy, stack: StackConfig, eligible: readonly 
       if (!worst || ratio > worst.ratio) worst = { dim, ...best, ratio };
     }
   }
+  // Memory and GPU memory count every loaded version (expandCopies); say so, or the sizes look wrong.
+  const versions = loadedVersionCount(copy.triton);
   if (!worst) {
     // Fits each dimension of some pool, but no single pool in every dimension.
     return {
       file: copy.file,
       path: [...copy.fieldOf.memory],
-      message: `${copy.id} (${formatBytes(copy.resources.gpuMemory)} GPU memory, ${formatBytes(copy.resources.memory)} memory, ${formatMillicores(copy.resources.cpu)} CPU) fits no single ${copy.tier} pool in every resource; shrink one of them or add a larger pool`,
+      message: `${copy.id} (${formatBytes(copy.resources.gpuMemory)} GPU memory, ${formatBytes(copy.resources.memory)} memory, ${formatMillicores(copy.resources.cpu)} CPU${
+        versions > 1 ? `; memory and GPU memory count its ${versions} loaded versions` : ''
+      }) fits no single ${copy.tier} pool in every resource; shrink one of them${versions > 1 ? ', load fewer versions' : ''} or add a larger pool`,
     };
   }
   const what = worst.dim === 'gpuMemory' ? 'GPU memory' : worst.dim === 'cpu' ? 'CPU' : 'host memory';
   const node = worst.pool.node[worst.dim];
   const largest = kind === 'GPU' ? `largest GPU pool` : `largest CPU pool`;
+  const perVersion = versions > 1 && worst.dim !== 'cpu';
+  const counted = perVersion ? `${versions} loaded versions × ${formatAmount(worst.dim, copy.resources[worst.dim] / versions)}` : undefined;
+  const about = [counted, copy.tenant ? `tenant ${copy.tenant}` : undefined].filter((x) => x !== undefined);
   return {
     file: copy.file,
     path: [...copy.fieldOf[worst.dim]],
-    message: `${formatAmount(worst.dim, copy.resources[worst.dim])}${copy.tenant ? ` (tenant ${copy.tenant})` : ''} exceeds the ${largest} for ${copy.tier} (${worst.pool.name}: ${formatAmount(worst.dim, node)} ${what}, ${formatAmount(worst.dim, worst.capacity)} after server overhead and ${tier.headroomPercent}% headroom); ${
+    message: `${formatAmount(worst.dim, copy.resources[worst.dim])}${about.length ? ` (${about.join(', ')})` : ''} exceeds the ${largest} for ${copy.tier} (${worst.pool.name}: ${formatAmount(worst.dim, node)} ${what}, ${formatAmount(worst.dim, worst.capacity)} after server overhead and ${tier.headroomPercent}% headroom); ${
       worst.dim === 'gpuMemory' ? 'quantize or shard the model' : 'reduce it'
-    } or add a larger pool to the stack`,
+    }${perVersion ? ', load fewer versions' : ''} or add a larger pool to the stack`,
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * Expands declarations into model copies: one per tenant, or one for an
- * untenanted model.
+ * untenanted model. A copy's resources count every version Triton loads for
+ * it.
  */
 import type { ModelSpec, ResourceVector } from '../spec/model-spec.ts';
+import { loadedVersionCount } from '../spec/triton-fields.ts';
 import type { ModelCopy } from './shard-plan.ts';
 import { byKey } from '../util/compare.ts';
 
@@ -22,10 +24,25 @@ export function copyId(team: string, model: string, tenant: string | undefined):
   return tenant === undefined ? `${team}/${model}` : `${team}/${model}@${tenant}`;
 }
 
-/** Expands every model into its copies, sorted by id. */
+/**
+ * What one copy holds when Triton loads `versions` versions of it: the
+ * declared (per-version) memory and GPU memory once per version, since each
+ * version is a full copy of the weights; CPU once, since the versions share
+ * the copy's traffic rather than add to it.
+ */
+export function loadedResources(declared: ResourceVector, versions: number): ResourceVector {
+  return versions === 1 ? declared : { memory: declared.memory * versions, gpuMemory: declared.gpuMemory * versions, cpu: declared.cpu };
+}
+
+/**
+ * Expands every model into its copies, sorted by id. Each copy's `resources`
+ * are its declared sizes (the tenant's overrides, else the model's) times the
+ * number of loaded versions (`loadedResources`); `peakQps` is as declared.
+ */
 export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
   const copies: SourcedCopy[] = [];
   for (const m of models) {
+    const versions = loadedVersionCount(m.triton);
     const common = { model: m.name, team: m.team, tier: m.tier, framework: m.framework, gpu: m.gpu, dedicated: m.dedicated, file: m.file, pathPrefix: m.pathPrefix, triton: m.triton, ...(m.traffic ? { traffic: m.traffic } : {}) };
     const own = (field: keyof ResourceVector) => [...m.pathPrefix, field];
     if (!m.tenants) {
@@ -33,7 +50,7 @@ export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
         ...common,
         id: copyId(m.team, m.name, undefined),
         tritonName: tritonName(m.name, undefined),
-        resources: m.resources,
+        resources: loadedResources(m.resources, versions),
         ...(m.peakQps !== undefined ? { peakQps: m.peakQps } : {}),
         artifact: m.artifact,
         fieldOf: { memory: own('memory'), gpuMemory: own('gpuMemory'), cpu: own('cpu') },
@@ -47,7 +64,7 @@ export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
         id: copyId(m.team, m.name, t.name),
         tritonName: tritonName(m.name, t.name),
         tenant: t.name,
-        resources: t.resources,
+        resources: loadedResources(t.resources, versions),
         ...(t.peakQps !== undefined ? { peakQps: t.peakQps } : {}),
         artifact: m.artifact.replaceAll('{tenant}', t.name),
         fieldOf: { memory: field('memory'), gpuMemory: field('gpuMemory'), cpu: field('cpu') },

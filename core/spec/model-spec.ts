@@ -12,11 +12,13 @@ import { parseQuantity, toWholeUnits, MAX_EXACT, type Quantity } from './quantit
 import { fromZodIssues, describeValue } from './zod-issues.ts';
 import { TRAFFIC_FIELDS, trafficSchema, type TrafficProfile } from './traffic-profile.ts';
 import {
+  CANARY_FIELDS,
   checkTritonFields,
   OPTIMIZATION_FIELDS,
   TENSOR_FIELDS,
   TRITON_DECLARATION_FIELDS,
   tritonFieldSchemas,
+  VERSION_ROUTING_FIELDS,
   type TritonDeclarationFields,
   type TritonModelSpec,
 } from './triton-fields.ts';
@@ -53,9 +55,9 @@ interface ModelFields extends TritonDeclarationFields {
   readonly team?: string;
   /** Triton backend family. */
   readonly framework: Framework;
-  /** Host memory per loaded copy (`"1500Mi"`). */
+  /** Host memory per loaded copy (`"1500Mi"`), for one version: a copy counts it once per loaded version (see `versions`). */
   readonly memory: Quantity;
-  /** GPU memory per loaded copy. @default - none: a CPU model */
+  /** GPU memory per loaded copy, for one version (counted once per loaded version, as `memory`). @default - none: a CPU model */
   readonly gpuMemory?: Quantity;
   /** CPU per loaded copy. @default "100m" */
   readonly cpu?: Quantity;
@@ -318,7 +320,11 @@ export function validateModel(
           ? TENSOR_FIELDS
           : path[0] === 'optimization' && path.length === 1
             ? OPTIMIZATION_FIELDS
-            : [];
+            : path[0] === 'versions' && path.length === 1
+              ? VERSION_ROUTING_FIELDS
+              : path[0] === 'versions' && path[1] === 'canary' && path.length === 2
+                ? CANARY_FIELDS
+                : [];
   const parsed = modelSchema.safeParse(input, { reportInput: true });
   const issues: SpecIssue[] = parsed.success ? [] : fromZodIssues(parsed.error.issues, input, file, pathPrefix, known);
   const raw = input as Record<string, unknown>;

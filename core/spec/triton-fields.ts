@@ -59,6 +59,38 @@ export interface OptimizationHints {
   readonly cudaGraphs?: boolean;
 }
 
+/**
+ * A canary: a second loaded version that receives a fixed share of the
+ * model's traffic while the stable version takes the rest.
+ */
+export interface CanaryVersion {
+  /** The canary's version (a numbered subdirectory of the artifact); must differ from `stable`. */
+  readonly version: number;
+  /**
+   * Percentage of requests routed to the canary, a whole number from 1 to 99;
+   * the stable version receives the other `100 - weight` percent.
+   */
+  readonly weight: number;
+}
+
+/**
+ * Which loaded version serves the model's traffic: `stable` takes every
+ * request, or all but the canary's `weight` percent when a canary is given.
+ *
+ * @example
+ * { stable: 3, canary: { version: 4, weight: 10 } } // 90 % to version 3, 10 % to version 4
+ */
+export interface VersionRouting {
+  /** The version that serves the traffic the canary does not take. */
+  readonly stable: number;
+  /**
+   * A second version that receives `weight` percent of the traffic.
+   *
+   * @default - none: `stable` serves every request
+   */
+  readonly canary?: CanaryVersion;
+}
+
 /** The Triton fields of a declaration, as written. */
 export interface TritonDeclarationFields {
   /**
@@ -81,11 +113,24 @@ export interface TritonDeclarationFields {
   /** Optimization hints, all off by default. @default - none */
   readonly optimization?: OptimizationHints;
   /**
-   * Model versions (numbered subdirectories of the artifact) to serve.
+   * Model versions (numbered subdirectories of the artifact) to load, in one
+   * of two forms:
+   *
+   * - a list, `[3, 4]`: Triton loads each; a request that names no version
+   *   goes to the highest loaded one (Triton's default);
+   * - stable and canary, `{ stable: 3, canary: { version: 4, weight: 10 } }`:
+   *   Triton loads both, and the mesh sends `weight` percent (1 to 99) of the
+   *   model's requests to the canary and the rest to `stable`. `{ stable: 3 }`
+   *   alone pins the model to one version.
+   *
+   * Every loaded version holds its own weights: a copy's `memory` and
+   * `gpuMemory` (per-tenant overrides included) count once per loaded version
+   * when the copy is packed; `cpu` and `peakQps` do not, since the versions
+   * share the traffic.
    *
    * @default - the highest-numbered version only
    */
-  readonly versions?: readonly number[];
+  readonly versions?: readonly number[] | VersionRouting;
 }
 
 /** The validated Triton fields of a model. */
@@ -95,14 +140,42 @@ export interface TritonModelSpec {
   readonly inputs?: readonly TensorSpec[];
   readonly outputs?: readonly TensorSpec[];
   readonly optimization: OptimizationHints;
-  /** Declared versions, sorted; `undefined` for the latest one. */
+  /**
+   * Versions Triton loads, sorted: the declared list, or `stable` and the
+   * canary's version.
+   *
+   * @default - the latest version only
+   */
   readonly versions?: readonly number[];
+  /**
+   * How requests are split between the loaded versions: present only when the
+   * declaration gives `versions` as `{ stable, canary? }`. Routing sends
+   * `canary.weight` percent of the model's requests to
+   * `/v2/models/<name>/versions/<canary.version>` and the rest to
+   * `/v2/models/<name>/versions/<stable>`.
+   *
+   * @default - no split: requests that name no version go to Triton's default, the highest loaded version
+   */
+  readonly versionRouting?: VersionRouting;
+}
+
+/**
+ * Number of versions Triton loads for a model (1 when the declaration names
+ * none): each holds its own copy of the weights, so a copy's memory and GPU
+ * memory count once per loaded version.
+ */
+export function loadedVersionCount(triton: Pick<TritonModelSpec, 'versions'>): number {
+  return triton.versions?.length ?? 1;
 }
 
 /** Fields of a tensor spec, for unknown-field suggestions. */
 export const TENSOR_FIELDS = ['name', 'dataType', 'dims'];
 /** Fields of `optimization`, for unknown-field suggestions. */
 export const OPTIMIZATION_FIELDS = ['tensorrt', 'openvino', 'cudaGraphs'];
+/** Fields of `versions` in its object form, for unknown-field suggestions. */
+export const VERSION_ROUTING_FIELDS = ['stable', 'canary'];
+/** Fields of `versions.canary`, for unknown-field suggestions. */
+export const CANARY_FIELDS = ['version', 'weight'];
 /** Names of the declaration's Triton fields. */
 export const TRITON_DECLARATION_FIELDS = ['maxBatchSize', 'inputs', 'outputs', 'optimization', 'versions'];
 
@@ -135,6 +208,92 @@ const tensorSchema = z.strictObject({
   dims: z.array(dim).min(1).max(16),
 });
 
+const versionList = z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).min(1);
+
+/** One version number of the object form of `versions`; `requiredFix` says what to add when it is missing. */
+function versionNumber(requiredFix: string) {
+  return z.unknown().transform((value, ctx): number => {
+    const fail = (message: string) => {
+      ctx.issues.push({ code: 'custom', input: value, message });
+      return z.NEVER;
+    };
+    if (value === undefined) return fail(`is required: ${requiredFix}`);
+    if (typeof value !== 'number') {
+      const numeric = typeof value === 'string' && value.trim() !== '' && Number.isInteger(Number(value)) && Number(value) >= 1;
+      return fail(`expected a version number, got ${describeValue(value)}; ${numeric ? `write ${Number(value)} without quotes` : 'give a whole number of at least 1, such as 3 (versions are the numbered subdirectories of the artifact)'}`);
+    }
+    if (!Number.isInteger(value) || value < 1 || value > Number.MAX_SAFE_INTEGER) {
+      return fail(`${describeValue(value)} is not a model version; give a whole number of at least 1, such as 3 (versions are the numbered subdirectories of the artifact)`);
+    }
+    return value;
+  });
+}
+
+const canaryWeight = z.unknown().transform((value, ctx): number => {
+  const fail = (message: string) => {
+    ctx.issues.push({ code: 'custom', input: value, message });
+    return z.NEVER;
+  };
+  if (value === undefined) return fail('is required: give the percentage of requests the canary receives, a whole number from 1 to 99, e.g. weight: 10');
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    const text = typeof value === 'string' ? value.trim() : undefined;
+    const numeric = text !== undefined && text !== '' ? Number(text.replace(/%$/, '')) : NaN;
+    const fix = Number.isInteger(numeric) && numeric >= 1 && numeric <= 99 ? `write ${numeric} without quotes${text!.endsWith('%') ? ' or %' : ''}` : 'give a whole number such as 10';
+    return fail(`expected a whole percentage from 1 to 99, got ${describeValue(value)}; ${fix}`);
+  }
+  if (!Number.isInteger(value)) {
+    return fail(`${describeValue(value)} is not a whole percentage; give a whole number from 1 to 99, such as ${Math.min(99, Math.max(1, Math.round(value)))}`);
+  }
+  if (value < 1) return fail(`${value} sends no traffic to the canary; give a weight from 1 to 99, or remove canary to serve only the stable version`);
+  if (value > 99) {
+    return fail(`${value} leaves no traffic for the stable version; give a weight from 1 to 99, or promote the canary: make its version stable and remove canary`);
+  }
+  return value;
+});
+
+const versionRoutingSchema = z
+  .strictObject({
+    stable: versionNumber('give the version that serves the traffic, e.g. stable: 3'),
+    canary: z
+      .strictObject({
+        version: versionNumber('give the version the canary serves, e.g. version: 4'),
+        weight: canaryWeight,
+      })
+      .optional(),
+  })
+  .transform((routing, ctx): VersionRouting => {
+    if (routing.canary && routing.canary.version === routing.stable) {
+      ctx.issues.push({
+        code: 'custom',
+        input: routing.canary.version,
+        path: ['canary', 'version'],
+        message: `is ${routing.stable}, the same version as stable; give the canary the version under test, or remove canary to serve version ${routing.stable} alone`,
+      });
+      return z.NEVER;
+    }
+    return { stable: routing.stable, ...(routing.canary ? { canary: { version: routing.canary.version, weight: routing.canary.weight } } : {}) };
+  });
+
+/** `versions`: a list of versions, or `{ stable, canary? }`. Each form is parsed by its own schema, so messages speak of one form. */
+const versionsSchema = z.unknown().transform((value, ctx): readonly number[] | VersionRouting => {
+  const form = Array.isArray(value) ? versionList : value !== null && typeof value === 'object' ? versionRoutingSchema : undefined;
+  if (!form) {
+    const example = typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : 3;
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: `expected a list of versions or { stable, canary }, got ${describeValue(value)}; write [${example}], or { stable: ${example} } (add canary: { version, weight } to send part of the traffic to another version)`,
+    });
+    return z.NEVER;
+  }
+  const parsed = form.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.issues.push(issue as never);
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
 /** zod schemas of the Triton fields, spread into the declaration schema. */
 export const tritonFieldSchemas = {
   maxBatchSize: z.number().int().min(0).max(4096).optional(),
@@ -147,7 +306,7 @@ export const tritonFieldSchemas = {
       cudaGraphs: z.boolean().optional(),
     })
     .optional(),
-  versions: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).min(1).optional(),
+  versions: versionsSchema.optional(),
 };
 
 /** The parsed Triton fields (zod output of `tritonFieldSchemas`). */
@@ -156,7 +315,7 @@ export interface ParsedTritonFields {
   readonly inputs?: readonly TensorSpec[] | undefined;
   readonly outputs?: readonly TensorSpec[] | undefined;
   readonly optimization?: OptimizationHints | undefined;
-  readonly versions?: readonly number[] | undefined;
+  readonly versions?: readonly number[] | VersionRouting | undefined;
 }
 
 /**
@@ -193,7 +352,11 @@ export function checkTritonFields(
       } else seen.set(t.name, `${field}[${i}]`);
     });
   }
-  const versions = data.versions ? [...data.versions].sort((a, b) => a - b) : undefined;
+  const declared = data.versions;
+  const routing = declared === undefined || isVersionList(declared) ? undefined : declared;
+  const loaded = declared === undefined || isVersionList(declared) ? declared : [declared.stable, ...(declared.canary ? [declared.canary.version] : [])];
+  const versions = loaded ? [...loaded].sort((a, b) => a - b) : undefined;
+  // The object form cannot repeat a version: its schema rejects a canary equal to stable.
   versions?.forEach((v, i) => {
     if (i > 0 && v === versions[i - 1]) issues.push({ file, path: at('versions'), message: `lists version ${v} twice; list each version once` });
   });
@@ -223,6 +386,11 @@ export function checkTritonFields(
     ...(data.outputs ? { outputs: data.outputs } : {}),
     optimization: o,
     ...(versions ? { versions } : {}),
+    ...(routing ? { versionRouting: routing } : {}),
   };
   return { spec, issues };
+}
+
+function isVersionList(versions: readonly number[] | VersionRouting): versions is readonly number[] {
+  return Array.isArray(versions);
 }

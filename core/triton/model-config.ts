@@ -98,7 +98,10 @@ const tensor = (t: TensorSpec): ModelTensorConfig => ({ name: t.name, data_type:
  *   of the replica) for a GPU model on a GPU pool, else `KIND_CPU` × `instancesPerCpu`;
  * - `input`/`output` when declared (Triton completes them otherwise);
  * - `optimization` only from declared hints;
- * - `version_policy`: the declared versions, else the latest one.
+ * - `version_policy`: `specific` with the loaded versions (the declared list,
+ *   or `stable` and the canary's version, sorted), else `latest` 1. Triton
+ *   only loads them; the split between stable and canary
+ *   (`copy.triton.versionRouting`) is the mesh's job.
  *
  * Plan-time checks (`checkTritonDeclarations`) have already rejected a declared
  * `maxBatchSize` above the tier's.
