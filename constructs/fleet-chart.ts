@@ -13,6 +13,15 @@ import { ShardTrafficPolicy } from './shard-traffic-policy.ts';
 import { TeamTenancy } from './team-tenancy.ts';
 import { TritonShard } from './triton-shard.ts';
 
+/**
+ * A construct id for a name that may also be a member of every object (a
+ * model named "constructor"), which the `constructs` library's child table
+ * would take for an existing child. Object names never derive from ids.
+ */
+export function safeId(name: string): string {
+  return name in Object.prototype ? `${name}_` : name;
+}
+
 /** Properties for `FleetChart`. */
 export interface FleetChartProps {
   /** The team the chart renders. */
@@ -87,7 +96,7 @@ export class FleetChart extends Chart {
       if (model.team !== team.name || model.namespace !== team.namespace) {
         throw new Error(`[${this.node.path}] model ${model.model} belongs to team ${model.team} (namespace ${model.namespace}), not ${team.name}`);
       }
-      routes.push(new ModelRoute(routeScope, model.model, { routes: model, stack }));
+      routes.push(new ModelRoute(routeScope, safeId(model.model), { routes: model, stack }));
     }
     this.shards = shards;
     this.trafficPolicies = trafficPolicies;

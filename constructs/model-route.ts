@@ -88,7 +88,7 @@ export class ModelRoute extends Construct {
     const { routes, stack } = props;
     this.virtualServices = routes.parts.map(
       (part) =>
-        new VirtualService(this, part.name, {
+        new VirtualService(this, part.name in Object.prototype ? `${part.name}_` : part.name, {
           metadata: {
             name: part.name,
             namespace: routes.namespace,
