@@ -53,7 +53,21 @@ export const DEFAULT_CONTAINER_REQUEST: ContainerSize = { cpuMillicores: 100, me
 export const DEFAULT_CONTAINER_LIMIT: ContainerSize = { cpuMillicores: 1000, memoryBytes: 1 * GiB };
 
 /**
+ * Namespace label that makes Istio inject its sidecar into every pod of the
+ * team (the injector of the default revision). Shard isolation relies on it:
+ * the shards' AuthorizationPolicies are enforced by the sidecar. Revision-based
+ * installs label `istio.io/rev=<revision>` instead (never both: Istio lets
+ * `istio-injection` win). To become the stack setting
+ * `modelfleet:isolation.sidecarInjection`.
+ */
+export const SIDECAR_INJECTION_LABELS: Readonly<Record<string, string>> = { 'istio-injection': 'enabled' };
+
+/**
  * The Namespace, ResourceQuota and LimitRange of one team.
+ *
+ * The Namespace carries `SIDECAR_INJECTION_LABELS`, so every pod of the team
+ * joins the Istio mesh; with Pod Security `restricted` that needs the Istio
+ * CNI node agent (see `docs/team-tenancy.md`).
  *
  * The quota caps *requests* (`requests.cpu`, `requests.memory` and
  * `requests.<gpuResource>` for every GPU resource name the stack's pools use),
@@ -106,6 +120,7 @@ export class TeamTenancy extends Construct {
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/warn': level,
           'pod-security.kubernetes.io/audit': level,
+          ...SIDECAR_INJECTION_LABELS,
         },
       },
     });

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { shardLabels, shardSelectorLabels } from '../core/plan/shard-labels.ts';
 import type { Shard } from '../core/plan/shard-plan.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
+import { sidecarPodAnnotations } from '../core/plan/sidecar-resources.ts';
 import { formatBytes } from '../core/spec/quantity.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { toQuantities, type ContainerSize } from './container-size.ts';
@@ -99,7 +100,10 @@ export const DEFAULT_FETCHER_LIMITS: ContainerSize = { cpuMillicores: 1000, memo
  *   fetcher's credentials Secret. Resources come from
  *   `shardResources()`; GPU pools get their extended resource as request and
  *   limit. Pods satisfy Pod Security `restricted`. The pod template carries
- *   the ConfigMap's checksum, so changing the copies rolls the pods;
+ *   the ConfigMap's checksum, so changing the copies rolls the pods, and
+ *   `sidecarPodAnnotations(shard)`: the injected Istio sidecar's requests and
+ *   limits for the tier (counted by the team quota) and a native sidecar, so
+ *   the proxy runs before the fetcher (see `docs/triton-shard.md`);
  * - **Service** (ClusterIP) on 8000 http, 8001 grpc, 8002 metrics;
  * - **autoscaler** (`ShardAutoscaler`, id `Autoscaler`): a KEDA ScaledObject
  *   or an HPA, per the stack, on Triton queue time and CPU between the
@@ -194,7 +198,9 @@ export class TritonShard extends Construct {
         template: {
           metadata: {
             labels,
-            annotations: { [MODELS_CHECKSUM_ANNOTATION]: configChecksum(data), ...metricsPodAnnotations(stack) },
+            // The Istio sidecar is injected at admission: its resources (counted by the team quota) and the
+            // native-sidecar choice (so the fetcher's egress finds the proxy running) are pinned here.
+            annotations: { [MODELS_CHECKSUM_ANNOTATION]: configChecksum(data), ...metricsPodAnnotations(stack), ...sidecarPodAnnotations(shard) },
           },
           spec: {
             // Workload identity webhooks (EKS, Azure) inject their own projected token; the API token stays unmounted.

@@ -11,9 +11,23 @@
  * the cluster's nodes). The message names the model copies behind a shard
  * (read from the `models.json` of the ConfigMap its pods mount), or the
  * workload (`Deployment/name`) for anything else.
+ *
+ * Pods are counted as admitted, with the Istio sidecar the injector adds
+ * (rendered objects never show it): when the Namespace is labelled
+ * `istio-injection=enabled` or `istio.io/rev`, or the pod
+ * `sidecar.istio.io/inject=true` (and not `false`, nor `hostNetwork`), each
+ * pod gets an `istio-proxy` with the requests and limits of its
+ * `sidecar.istio.io/proxyCPU`, `proxyMemory`, `proxyCPULimit` and
+ * `proxyMemoryLimit` annotations, or Istio's chart defaults (100m / 128Mi,
+ * 2 / 1Gi) when it has none, plus Istio's init container
+ * (`istio-validation` or `istio-init`) of the same size. The proxy is counted
+ * as a native sidecar (beside every init container) unless the pod says
+ * `sidecar.istio.io/nativeSidecar: "false"`: the larger of the two layouts.
  */
 import { LABEL, SHARD_MODELS_KEY } from '../../core/plan/shard-labels.ts';
-import { asList, asRecord, asString, describeObject, isKind, labelsOf, namespaceOf, nameOf, type KubeObject } from './kube-object.ts';
+import { ISTIO_DEFAULT_SIDECAR_RESOURCES, NATIVE_SIDECAR_ANNOTATION, SIDECAR_RESOURCE_ANNOTATIONS } from '../../core/plan/sidecar-resources.ts';
+import { formatBytes, formatMillicores } from '../../core/spec/quantity.ts';
+import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type KubeObject } from './kube-object.ts';
 import type { ManifestRule } from './manifest-rule.ts';
 import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
 import { containerDefaults, isBestEffort, podAmount, type ResourceSide } from './pod-resources.ts';
@@ -111,11 +125,58 @@ function teamOf(quota: KubeObject, objects: readonly KubeObject[]): string {
   return labelsOf(quota)[LABEL.team] ?? (ns ? labelsOf(ns)[LABEL.team] : undefined) ?? namespace;
 }
 
+/** Annotations of the pods of `template` (the template's; a Pod's own). */
+function podAnnotationsOf(template: PodTemplate): Readonly<Record<string, string>> {
+  const meta = template.path.length === 1 ? template.object.metadata : asRecord(valueAt(template.object, template.path.slice(0, -1)))?.metadata;
+  return asStringMap(asRecord(meta)?.annotations);
+}
+
+/** Whether Istio's injector (default install) adds a sidecar to the pods of `template`. */
+function sidecarInjected(template: PodTemplate, annotations: Readonly<Record<string, string>>, objects: readonly KubeObject[]): boolean {
+  if (template.spec.hostNetwork === true) return false;
+  const pod = template.labels['sidecar.istio.io/inject'];
+  if (pod === 'false' || annotations['sidecar.istio.io/inject'] === 'false') return false;
+  const namespace = namespaceOf(template.object) ?? '';
+  const ns = objects.find((o) => isKind(o, '', 'Namespace') && nameOf(o) === namespace);
+  const labels = ns ? labelsOf(ns) : {};
+  // The injector's webhooks: a namespace label decides; without one, the pod's own labels opt in.
+  if (labels['istio-injection'] !== undefined) return labels['istio-injection'] === 'enabled';
+  if (labels['istio.io/rev'] !== undefined) return true;
+  return pod === 'true' || template.labels['istio.io/rev'] !== undefined;
+}
+
+/**
+ * The pod spec of `template` as admitted: with the Istio sidecar and its init
+ * container when the injector adds them, sized like the injector sizes them.
+ */
+function admitted(template: PodTemplate, objects: readonly KubeObject[]): PodTemplate {
+  const annotations = podAnnotationsOf(template);
+  if (!sidecarInjected(template, annotations, objects)) return template;
+  const a = SIDECAR_RESOURCE_ANNOTATIONS;
+  const annotated = Object.values(a).some((key) => annotations[key] !== undefined);
+  const d = ISTIO_DEFAULT_SIDECAR_RESOURCES;
+  // Istio uses the annotations when any is set (a missing one stays unset), else its global.proxy.resources.
+  const pick = (values: Record<string, string | undefined>) => Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  const resources = annotated
+    ? { requests: pick({ cpu: annotations[a.cpu], memory: annotations[a.memory] }), limits: pick({ cpu: annotations[a.cpuLimit], memory: annotations[a.memoryLimit] }) }
+    : { requests: { cpu: formatMillicores(d.cpu), memory: formatBytes(d.memory) }, limits: { cpu: formatMillicores(d.cpuLimit), memory: formatBytes(d.memoryLimit) } };
+  const setup = { name: 'istio-validation', resources };
+  const proxy = { name: 'istio-proxy', resources };
+  const { initContainers, containers } = template.spec;
+  const spec =
+    annotations[NATIVE_SIDECAR_ANNOTATION] === 'false'
+      ? { ...template.spec, initContainers: [setup, ...asList(initContainers)], containers: [...asList(containers), proxy] }
+      : { ...template.spec, initContainers: [setup, { ...proxy, restartPolicy: 'Always' }, ...asList(initContainers)] };
+  return { ...template, spec };
+}
+
 const VERB: Readonly<Record<ResourceSide | 'pods', string>> = { requests: 'requests', limits: 'sets limits of', pods: 'runs' };
 
 /** Checks every ResourceQuota in `objects` against the workloads of its namespace at max replicas. */
 export function checkTeamQuota(objects: readonly KubeObject[], config: TeamQuotaConfig, report: (object: KubeObject, path: readonly (string | number)[], message: string) => void): void {
-  const templates = podTemplatesIn(objects).filter((t) => t.object.kind !== 'DaemonSet');
+  const templates = podTemplatesIn(objects)
+    .filter((t) => t.object.kind !== 'DaemonSet')
+    .map((t) => admitted(t, objects));
   for (const quota of objects.filter((o) => isKind(o, '', 'ResourceQuota'))) {
     const namespace = namespaceOf(quota) ?? '';
     const covered = templates.filter((t) => (namespaceOf(t.object) ?? '') === namespace && quotaCovers(quota, t));

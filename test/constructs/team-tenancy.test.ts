@@ -22,6 +22,9 @@ describe('TeamTenancy', () => {
     expect(ns.metadata.name).toBe('fraud');
     expect(ns.metadata.namespace).toBeUndefined();
     expect(ns.metadata.labels).toMatchObject({ 'modelfleet.io/team': 'fraud', 'pod-security.kubernetes.io/enforce': 'restricted' });
+    // Every pod of the team gets the Istio sidecar (needs the Istio CNI node agent under "restricted").
+    expect(ns.metadata.labels['istio-injection']).toBe('enabled');
+    expect(ns.metadata.labels['istio.io/rev']).toBeUndefined();
     expect(byKind('ResourceQuota').metadata.namespace).toBe('fraud');
     expect(byKind('LimitRange').metadata.namespace).toBe('fraud');
   });

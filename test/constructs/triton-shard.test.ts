@@ -141,6 +141,27 @@ describe('TritonShard', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
+  it("pins the injected Istio sidecar's requests and limits for the tier and asks for a native sidecar", () => {
+    // Realtime: the proxy's request covers the tier's planned request rate; batch stays near Istio's default.
+    expect(synth(gpuShard).deployment.spec.template.metadata.annotations).toMatchObject({
+      'sidecar.istio.io/nativeSidecar': 'true',
+      'sidecar.istio.io/proxyCPU': '500m',
+      'sidecar.istio.io/proxyMemory': '256Mi',
+      'sidecar.istio.io/proxyCPULimit': '2',
+      'sidecar.istio.io/proxyMemoryLimit': '1Gi',
+    });
+    expect(synth(cpuShard).deployment.spec.template.metadata.annotations).toMatchObject({
+      'sidecar.istio.io/nativeSidecar': 'true',
+      'sidecar.istio.io/proxyCPU': '200m',
+      'sidecar.istio.io/proxyMemory': '128Mi',
+      'sidecar.istio.io/proxyCPULimit': '1500m',
+      'sidecar.istio.io/proxyMemoryLimit': '1Gi',
+    });
+    // The proxy is added at admission; the rendered pod holds only our own containers (what the platform rules check).
+    const { pod } = synth(gpuShard);
+    expect([...pod.initContainers, ...pod.containers].map((c: any) => c.name)).toEqual(['fetch-models', 'triton']);
+  });
+
   it('rolls the pods exactly when the ConfigMap contents change', () => {
     const a = synth(gpuShard).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION];
     expect(a).toBe(configChecksum(shardConfigData(gpuShard, stack)));

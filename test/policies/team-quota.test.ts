@@ -2,12 +2,16 @@
  * `team-quota` on rendered objects: the Pulumi test fleet's fraud team runs a
  * batch shard (1 GPU, 600m CPU, 3Gi per replica, up to 4 replicas) and a
  * realtime shard (1 GPU, 1 CPU, 4024Mi, up to 8), against a quota of 16 GPUs,
- * 64 CPU and 256Gi. Quotas are lowered, and hand-written workloads added, to
- * break it; a fleet over quota gives the same message as the plan-level check.
+ * 64 CPU and 256Gi. The fraud namespace injects Istio sidecars: each batch pod
+ * adds 200m / 128Mi (limits 1500m / 1Gi), each realtime pod 500m / 256Mi
+ * (limits 2 / 1Gi), so at max replicas the shards request 10400m + 4800m CPU
+ * and 44480Mi + 2560Mi. Quotas are lowered, and hand-written workloads added,
+ * to break it; a fleet over quota gives the same message as the plan-level check.
  */
 import { describe, expect, it } from 'vitest';
 import { planFleet } from '../../core/plan/plan-fleet.ts';
 import { shardResources } from '../../core/plan/shard-resources.ts';
+import { teamUsage } from '../../core/plan/team-usage.ts';
 import { renderFleetObjects } from '../../constructs/render-fleet.ts';
 import { loadPlatformStack } from '../../policies/default-stack.ts';
 import { collectViolations, teamQuotaRule, type KubeObject } from '../../policies/rules/index.ts';
@@ -56,10 +60,11 @@ describe('team-quota', () => {
 
   it('checks CPU and memory requests, limits and pods', () => {
     expect(messages(withFraudQuota({ 'requests.cpu': '10', 'requests.memory': '40Gi', pods: 10, 'limits.cpu': '80' }))).toEqual([
-      `team fraud requests 10400m CPU at max replicas, quota is 10 CPU (${SHARDS}); raise the quota or lower the max replicas`,
-      `team fraud requests 44480Mi memory at max replicas, quota is 40Gi memory (${SHARDS}); raise the quota or lower the max replicas`,
+      `team fraud requests 15200m CPU at max replicas, quota is 10 CPU (${SHARDS}); raise the quota or lower the max replicas`,
+      `team fraud requests 47040Mi memory at max replicas, quota is 40Gi memory (${SHARDS}); raise the quota or lower the max replicas`,
       `team fraud runs 12 pods at max replicas, quota is 10 pods (${SHARDS}); raise the quota or lower the max replicas`,
-      `team fraud sets limits of 90 CPU at max replicas, quota is 80 CPU (${SHARDS}); raise the quota or lower the max replicas`,
+      // 90 CPU of Triton limits + 4 × 1500m + 8 × 2 of sidecar limits.
+      `team fraud sets limits of 112 CPU at max replicas, quota is 80 CPU (${SHARDS}); raise the quota or lower the max replicas`,
     ]);
   });
 
@@ -78,9 +83,9 @@ describe('team-quota', () => {
   });
 
   it("counts a container without requests at the namespace LimitRange's defaults, times spec.replicas", () => {
-    // 10400m of the shards + 3 × 100m (LimitRange defaultRequest).
-    const objects = [...withFraudQuota({ 'requests.cpu': '10600m' }), deployment('no-resources', undefined, 3)];
-    expect(messages(objects)).toEqual([`team fraud requests 10700m CPU at max replicas, quota is 10600m CPU (Deployment/no-resources, ${SHARDS}); raise the quota or lower the max replicas`]);
+    // 15200m of the shards + 3 × (100m LimitRange defaultRequest + 100m of Istio's default sidecar request).
+    const objects = [...withFraudQuota({ 'requests.cpu': '15600m' }), deployment('no-resources', undefined, 3)];
+    expect(messages(objects)).toEqual([`team fraud requests 15800m CPU at max replicas, quota is 15600m CPU (Deployment/no-resources, ${SHARDS}); raise the quota or lower the max replicas`]);
   });
 
   it("takes KEDA's default maxReplicaCount (100) when a ScaledObject gives none", () => {
@@ -89,10 +94,11 @@ describe('team-quota', () => {
       const { maxReplicaCount: _, ...spec } = o.spec as Record<string, unknown>;
       return { ...o, spec };
     });
-    // 4 batch replicas + 100 realtime ones: 600m × 4 + 1 × 100 CPU, 3Gi × 4 + 4024Mi × 100, 1 GPU each.
+    // 4 batch replicas + 100 realtime ones: (600m + 200m) × 4 + 1500m × 100 CPU, (3Gi + 128Mi) × 4 + (4024Mi + 256Mi) × 100,
+    // 1 GPU each.
     expect(messages(objects)).toEqual([
-      `team fraud requests 102400m CPU at max replicas, quota is 64 CPU (${SHARDS}); raise the quota or lower the max replicas`,
-      `team fraud requests 414688Mi memory at max replicas, quota is 256Gi memory (${SHARDS}); raise the quota or lower the max replicas`,
+      `team fraud requests 153200m CPU at max replicas, quota is 64 CPU (${SHARDS}); raise the quota or lower the max replicas`,
+      `team fraud requests 440800Mi memory at max replicas, quota is 256Gi memory (${SHARDS}); raise the quota or lower the max replicas`,
       `team fraud requests 104 GPUs at max replicas, quota is 16 GPUs (${SHARDS}); raise the quota or lower the max replicas`,
     ]);
   });
@@ -139,6 +145,86 @@ describe('team-quota', () => {
     );
     expect(messages(objects)).toEqual([
       'team fraud requests 56 GPUs at max replicas, quota is 8 GPUs (ato-detector, txn-scorer@acme-bank, txn-scorer@atlantic-bancorp, txn-scorer@atlantic-pay, txn-scorer@bayview-fcu, … 92 more); raise the quota or lower the max replicas',
+    ]);
+  });
+});
+
+describe('team-quota: the Istio sidecar the injector adds', () => {
+  /** A namespace `sandbox` with the given labels, its CPU quota and one workload. */
+  function sandbox(namespaceLabels: Record<string, string>, workload: KubeObject, quotaCpu = '1'): KubeObject[] {
+    return [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sandbox', labels: namespaceLabels } },
+      { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'sandbox' }, spec: { hard: { 'requests.cpu': quotaCpu } } },
+      workload,
+    ];
+  }
+
+  /** A Deployment in `sandbox`: 2 replicas of one 400m container, with pod labels and annotations. */
+  function app(labels: Record<string, string> = {}, annotations: Record<string, string> = {}, initContainers: unknown[] = []): KubeObject {
+    const resources = { requests: { cpu: '400m', memory: '1Gi' }, limits: { cpu: '400m', memory: '1Gi' } };
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'app', namespace: 'sandbox' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'app' } },
+        template: {
+          metadata: { labels: { app: 'app', ...labels }, annotations },
+          spec: { initContainers, containers: [{ name: 'app', image: 'nvcr.io/nvidia/app:1', resources }] },
+        },
+      },
+    };
+  }
+
+  const cpu = (objects: KubeObject[]) => messages(objects).map((m) => m.replace(/ at max replicas.*/, ''));
+
+  it("counts each shard pod's sidecar at its annotated size: a quota that fits the Triton containers alone fails", () => {
+    expect(cpu(withFraudQuota({ 'requests.cpu': '12' }))).toEqual(['team fraud requests 15200m CPU']);
+    // The same fleet without the namespace's injection label: Triton alone, 10400m.
+    const meshless = withFraudQuota({ 'requests.cpu': '12' }).map((o) =>
+      o.kind === 'Namespace' && o.metadata?.name === 'fraud' ? { ...o, metadata: { ...o.metadata, labels: { 'modelfleet.io/team': 'fraud' } } } : o,
+    );
+    expect(messages(meshless)).toEqual([]);
+  });
+
+  it("gives a pod without resource annotations Istio's default proxy (100m), where the injector adds one", () => {
+    // 2 × (400m + 100m) against 900m; without the sidecar 800m would fit.
+    expect(cpu(sandbox({ 'istio-injection': 'enabled' }, app(), '900m'))).toEqual(['team sandbox requests 1 CPU']);
+    expect(cpu(sandbox({}, app(), '900m'))).toEqual([]);
+    // With a proxyCPU annotation of 200m: 2 × 600m against 1 CPU.
+    const over = (labels: Record<string, string>, pod: Record<string, string> = {}) =>
+      cpu(sandbox(labels, app(pod, { 'sidecar.istio.io/proxyCPU': '200m' })));
+    expect(over({ 'istio-injection': 'enabled' })).toEqual(['team sandbox requests 1200m CPU']);
+    expect(over({ 'istio.io/rev': 'stable' })).toEqual(['team sandbox requests 1200m CPU']);
+    expect(over({}, { 'sidecar.istio.io/inject': 'true' })).toEqual(['team sandbox requests 1200m CPU']);
+    // No injection: the pod opts out, the namespace disables it (whatever the pod says), or nothing asks for it.
+    expect(over({ 'istio-injection': 'enabled' }, { 'sidecar.istio.io/inject': 'false' })).toEqual([]);
+    expect(over({ 'istio-injection': 'disabled' }, { 'sidecar.istio.io/inject': 'true' })).toEqual([]);
+    expect(over({})).toEqual([]);
+  });
+
+  it('counts the proxy beside every init container (native sidecar) unless the pod asks for a regular container', () => {
+    const fetcher = { name: 'fetch', image: 'rclone/rclone:1', resources: { requests: { cpu: '800m' }, limits: { cpu: '800m' } } };
+    const annotations = { 'sidecar.istio.io/proxyCPU': '150m' };
+    // Native: max(400m + 150m, 150m + 800m) = 950m per pod; regular: max(400m + 150m, 800m) = 800m.
+    expect(cpu(sandbox({ 'istio-injection': 'enabled' }, app({}, annotations, [fetcher])))).toEqual(['team sandbox requests 1900m CPU']);
+    expect(cpu(sandbox({ 'istio-injection': 'enabled' }, app({}, { ...annotations, 'sidecar.istio.io/nativeSidecar': 'false' }, [fetcher])))).toEqual([
+      'team sandbox requests 1600m CPU',
+    ]);
+  });
+
+  it('agrees with teamUsage (plan, summary, stack outputs) on CPU and memory, sidecars included', async () => {
+    const planned = await planFleet({ modelsDir: 'test/stacks/fleet/models', stack });
+    const usage = teamUsage(planned.plan.shards, (s) => shardResources(stack, s)).get('fraud')!;
+    expect({ sidecarCpu: usage.sidecarCpu, sidecarMemory: usage.sidecarMemory / 2 ** 20 }).toEqual({ sidecarCpu: 4800, sidecarMemory: 2560 });
+    const teams = planned.fleet.teams.map((t) => (t.name === 'fraud' ? { ...t, quota: { ...t.quota, cpu: 10_000, memory: 40 * 2 ** 30 } } : t));
+    const objects = renderFleetObjects({ stack, teams, plan: planned.plan }).flatMap((m) => m.objects);
+    const plan = checkTeamQuotas(teams, planned.plan.shards, (s) => shardResources(stack, s)).map((i) => i.message.split(';')[0]);
+    expect(messages(objects).map((m) => m.split(';')[0])).toEqual(plan);
+    expect(plan).toEqual([
+      `team fraud requests 15200m CPU at max replicas, quota is 10 CPU (${SHARDS})`,
+      `team fraud requests 47040Mi memory at max replicas, quota is 40Gi memory (${SHARDS})`,
     ]);
   });
 });
