@@ -9,7 +9,9 @@ import type { Shard } from '../core/plan/shard-plan.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { ModelRoute } from './model-route.ts';
+import { ShardAuthorization } from './shard-authorization.ts';
 import { ShardTrafficPolicy } from './shard-traffic-policy.ts';
+import { TeamNetworkPolicy } from './team-network-policy.ts';
 import { TeamTenancy } from './team-tenancy.ts';
 import { TritonShard } from './triton-shard.ts';
 
@@ -47,9 +49,10 @@ export interface FleetChartProps {
 
 /**
  * A cdk8s Chart with everything of one team: `TeamTenancy` (construct id
- * `Tenancy`), then per shard a `TritonShard` (id = shard name) and a
- * `ShardTrafficPolicy` (id = `<shard>-traffic`), then under `Routes` one
- * `ModelRoute` per model (id = model name).
+ * `Tenancy`) and its `TeamNetworkPolicy` (id `NetworkPolicy`), then per shard
+ * a `TritonShard` (id = shard name), a `ShardTrafficPolicy` (id =
+ * `<shard>-traffic`) and a `ShardAuthorization` (id = `<shard>-authz`), then
+ * under `Routes` one `ModelRoute` per model (id = model name).
  *
  * The chart has no namespace (cdk8s would stamp it on the Namespace object
  * too); every namespaced object sets its own. Resource-name hashes are off:
@@ -63,6 +66,10 @@ export class FleetChart extends Chart {
   public readonly tenancy: TeamTenancy;
   /** The team's shards, in render order. */
   public readonly shards: readonly TritonShard[];
+  /** The team namespace's NetworkPolicies. */
+  public readonly networkPolicy: TeamNetworkPolicy;
+  /** The AuthorizationPolicies of the team's shards, in render order. */
+  public readonly authorizations: readonly ShardAuthorization[];
   /** The traffic policies of the team's shards, in render order. */
   public readonly trafficPolicies: readonly ShardTrafficPolicy[];
   /** The routes of the team's models, in render order. */
@@ -79,8 +86,10 @@ export class FleetChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     const { team, stack } = props;
     this.tenancy = new TeamTenancy(this, 'Tenancy', { team, stack });
+    this.networkPolicy = new TeamNetworkPolicy(this, 'NetworkPolicy', { team, stack });
     const shards: TritonShard[] = [];
     const trafficPolicies: ShardTrafficPolicy[] = [];
+    const authorizations: ShardAuthorization[] = [];
     for (const shard of props.shards ?? []) {
       if (shard.team !== team.name || shard.namespace !== team.namespace) {
         throw new Error(
@@ -89,6 +98,7 @@ export class FleetChart extends Chart {
       }
       shards.push(new TritonShard(this, shard.name, { shard, stack }));
       trafficPolicies.push(new ShardTrafficPolicy(this, `${shard.name}-traffic`, { shard, stack }));
+      authorizations.push(new ShardAuthorization(this, `${shard.name}-authz`, { shard, stack, team }));
     }
     const routeScope = new Construct(this, 'Routes');
     const routes: ModelRoute[] = [];
@@ -100,6 +110,7 @@ export class FleetChart extends Chart {
     }
     this.shards = shards;
     this.trafficPolicies = trafficPolicies;
+    this.authorizations = authorizations;
     this.routes = routes;
   }
 }

@@ -49,7 +49,7 @@ function notFound(message: string): Pick<HttpRoute, 'directResponse' | 'headers'
 
 /**
  * The VirtualServices of one logical model, one per part of its route table
- * (`<model>`, `<model>-2`, ...), in the model's team namespace, bound to the
+ * (`<model>`, `<model>.part-2`, ...), in the model's team namespace, bound to the
  * stack's gateway and host.
  *
  * Per tenant, in this order (Istio takes the first match):
@@ -65,8 +65,9 @@ function notFound(message: string): Pick<HttpRoute, 'directResponse' | 'headers'
  *    the model name in the message, which the mesh does not rewrite: the
  *    client sends the copy's Triton name (`<model>.<tenant>`) there.
  *
- * Then the 404 rules: a missing tenant header, and tenant header values of
- * this part's key space that name no tenant of the model.
+ * Then the `unknown-tenant` 404: in a one-part model every request for the
+ * model that no tenant rule took (unknown tenant, or no tenant header); in a
+ * split model the tenant header values of this part's key space.
  *
  * Istio cannot rewrite the path per weighted destination, so a canary split
  * is a match on the request id rather than route weights: `canaryBuckets()`
@@ -144,17 +145,16 @@ export function httpRoutes(routes: ModelRoutes, part: ModelRoutePart, stack: Sta
     });
   }
   if (routes.tenanted && part.keySpace) {
-    const missing = { [tenantHeader]: { regex: '.*' } };
-    const unknown = { [tenantHeader]: { regex: keySpaceRegex(part.keySpace) } };
-    out.push({
-      name: 'missing-tenant',
-      match: [...restPaths.map((m) => ({ ...m, withoutHeaders: missing })), { uri: { prefix: GRPC_SERVICE_PREFIX }, headers: { [modelHeader]: { exact: model } }, withoutHeaders: missing }],
-      ...notFound(`model ${model} serves one copy per tenant: send the tenant in the ${tenantHeader} header`),
-    });
+    // Header conditions only where the model has several parts: a part's 404 may then match only its own
+    // key space. `withoutHeaders` is not used for a missing header: Istio's documented meaning and what
+    // proxies do disagree (istio/istio#49537), so a missing header is caught by a rule without header
+    // conditions in a one-part model, and gets the gateway's no-route 404 in a split one.
+    const unknown: Record<string, StringMatch> = part.keySpace.all ? {} : { [tenantHeader]: { regex: keySpaceRegex(part.keySpace) } };
+    const withUnknown = (m: HttpMatchRequest): HttpMatchRequest => (Object.keys(unknown).length ? { ...m, headers: { ...(m.headers ?? {}), ...unknown } } : m);
     out.push({
       name: 'unknown-tenant',
-      match: [...restPaths.map((m) => ({ ...m, headers: unknown })), { uri: { prefix: GRPC_SERVICE_PREFIX }, headers: { [modelHeader]: { exact: model }, ...unknown } }],
-      ...notFound(`model ${model} has no copy for the tenant named in the ${tenantHeader} header`),
+      match: [...restPaths, { uri: { prefix: GRPC_SERVICE_PREFIX }, headers: { [modelHeader]: { exact: model } } }].map(withUnknown),
+      ...notFound(`model ${model} has one copy per tenant and none for the tenant in the ${tenantHeader} header; send ${tenantHeader}: <tenant> with a tenant of the model`),
     });
   }
   return out;

@@ -20,8 +20,7 @@
  *   tenant name's leading characters: each part owns a set of name prefixes,
  *   the parts' sets partition every possible header value, and each part's
  *   "unknown tenant" rule (a 404 from the mesh) matches only header values in
- *   its own set, after that part's tenant rules. The "missing header" rule is
- *   the same in every part (the same answer, whichever comes first).
+ *   its own set, after that part's tenant rules.
  *
  * Within one VirtualService the order is the first-match order Istio uses:
  * per tenant the pinned-version rule, the canary rule, the default rule; then
@@ -67,7 +66,10 @@ export interface TenantKeySpace {
 
 /** One VirtualService of a model. */
 export interface ModelRoutePart {
-  /** Object name: the model name, then `<model>-2`, `<model>-3`, ... for further parts. */
+  /**
+   * Object name: the model name, then `<model>.part-2`, `<model>.part-3`, ... for further parts. The dot
+   * cannot occur in a model name (a DNS label), so a part never takes the name of another model's VirtualService.
+   */
   readonly name: string;
   /** Copies routed by this part, by tenant name (one entry for an untenanted model). */
   readonly copies: readonly CopyDestination[];
@@ -191,7 +193,7 @@ export function planRoutes(plan: ShardPlan, maxRulesPerRoute: number = DEFAULT_M
     const maxTenants = Math.floor((maxRulesPerRoute - 2) / rulesPerCopy(copies[0]!.versions));
     const groups = partitionTenants([...byTenant.keys()], maxTenants);
     const parts = groups.map((g, i): ModelRoutePart => ({
-      name: i === 0 ? model : `${model}-${i + 1}`,
+      name: i === 0 ? model : `${model}.part-${i + 1}`,
       copies: g.tenants.map((t) => byTenant.get(t)!),
       keySpace: groups.length === 1 ? { all: true, prefixes: [], exact: [], otherAfter: [] } : { all: false, prefixes: g.prefixes, exact: g.exact, otherAfter: g.otherAfter },
     }));

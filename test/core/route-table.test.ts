@@ -69,7 +69,7 @@ describe('planRoutes', () => {
     const [routes] = planRoutes(planWith(tenants), 256);
     const parts = routes!.parts;
     expect(parts.length).toBeGreaterThan(4);
-    expect(parts.map((p) => p.name)).toEqual(parts.map((_, i) => (i === 0 ? 'm' : `m-${i + 1}`)));
+    expect(parts.map((p) => p.name)).toEqual(parts.map((_, i) => (i === 0 ? 'm' : `m.part-${i + 1}`)));
     // Every part fits: (256 - 2 404 rules) / 2 rules per tenant.
     for (const p of parts) expect(p.copies.length).toBeLessThanOrEqual(127);
     // Every tenant is routed exactly once, and its own part's key space holds it.
