@@ -30,9 +30,10 @@ describe('renderFleet', () => {
       kind: 'Kustomization',
       resources: ['manifests/_cluster.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml'],
     });
-    // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange per team;
-    // ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PDB, VirtualService per shard.
-    expect(objectCount).toBe(3 + 2 * 3 + 2 * 7);
+    // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange and three NetworkPolicies per team;
+    // ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PDB, DestinationRule and two
+    // AuthorizationPolicies per shard; one VirtualService per model (embedder, txn-scorer, ranker, query-parser).
+    expect(objectCount).toBe(3 + 2 * 6 + 2 * 9 + 4);
   });
 
   it('renders one PriorityClass per tier, cluster-scoped, that the shards\' pods use', () => {
@@ -55,19 +56,26 @@ describe('renderFleet', () => {
     expect(b).toEqual(a);
   });
 
-  it('orders each file: tenancy first, then each shard and its route', () => {
+  it('orders each file: tenancy first, then each shard with its policies, then the models\' routes', () => {
     const [, fraud] = renderFleetObjects(input);
-    expect(fraud!.objects.map((o) => o.kind)).toEqual([
-      'Namespace',
-      'ResourceQuota',
-      'LimitRange',
-      'ConfigMap',
-      'Deployment',
-      'Service',
-      'ScaledObject',
-      'ServiceMonitor',
-      'PodDisruptionBudget',
-      'VirtualService',
+    expect(fraud!.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/fraud',
+      'ResourceQuota/fraud-quota',
+      'LimitRange/fraud-defaults',
+      'NetworkPolicy/fraud-default-deny-ingress',
+      'NetworkPolicy/fraud-allow-inference',
+      'NetworkPolicy/fraud-allow-metrics',
+      'ConfigMap/fraud-realtime-gpu-l4-1',
+      'Deployment/fraud-realtime-gpu-l4-1',
+      'Service/fraud-realtime-gpu-l4-1',
+      'ScaledObject/fraud-realtime-gpu-l4-1',
+      'ServiceMonitor/fraud-realtime-gpu-l4-1',
+      'PodDisruptionBudget/fraud-realtime-gpu-l4-1',
+      'DestinationRule/fraud-realtime-gpu-l4-1',
+      'AuthorizationPolicy/fraud-realtime-gpu-l4-1',
+      'AuthorizationPolicy/fraud-realtime-gpu-l4-1-tenant-guard',
+      'VirtualService/embedder',
+      'VirtualService/txn-scorer',
     ]);
   });
 
@@ -112,7 +120,7 @@ describe('strict schema validation', () => {
     const vs = structuredClone(objects.find((o) => o.kind === 'VirtualService')!) as unknown as { spec: { http: Record<string, unknown>[] } };
     vs.spec.http[0]!.routes = [];
     expect(validateManifest(vs)).toEqual([
-      'VirtualService fraud/fraud-realtime-gpu-l4-1: /spec/http/0: must NOT have additional properties (routes)',
+      'VirtualService fraud/embedder: /spec/http/0: must NOT have additional properties (routes)',
     ]);
   });
 

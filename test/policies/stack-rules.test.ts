@@ -28,7 +28,7 @@ describe('virtualservice-namespace', () => {
   });
 
   it('reports routes to another namespace, to external hosts and mirrors, and accepts short names', () => {
-    const route = copyOf(fleet, 'VirtualService', 'fraud-realtime-gpu-l4-1');
+    const route = copyOf(fleet, 'VirtualService', 'txn-scorer');
     route.spec.http[0].route[0].destination.host = 'search-interactive-cpu-std-1.search.svc.cluster.local';
     route.spec.http[0].mirror = { host: 'collector.example.com' };
     route.spec.http.push({ name: 'short', route: [{ destination: { host: 'fraud-batch-gpu-l4-1' } }] });
@@ -36,15 +36,15 @@ describe('virtualservice-namespace', () => {
     expect(vs([route as KubeObject]).map((v) => [at(v), v.message])).toEqual([
       [
         'spec.http.0.route.0.destination.host',
-        'VirtualService/fraud-realtime-gpu-l4-1 in namespace fraud routes to "search-interactive-cpu-std-1.search.svc.cluster.local", a Service in namespace search; a VirtualService may route only to Services in its own namespace',
+        'VirtualService/txn-scorer in namespace fraud routes to "search-interactive-cpu-std-1.search.svc.cluster.local", a Service in namespace search; a VirtualService may route only to Services in its own namespace',
       ],
       [
         'spec.http.0.mirror.host',
-        'VirtualService/fraud-realtime-gpu-l4-1 in namespace fraud routes to "collector.example.com", not a Service of this cluster (expected a short name or <service>.fraud.svc.cluster.local); a VirtualService may route only to Services in its own namespace',
+        'VirtualService/txn-scorer in namespace fraud routes to "collector.example.com", not a Service of this cluster (expected a short name or <service>.fraud.svc.cluster.local); a VirtualService may route only to Services in its own namespace',
       ],
       [
         'spec.tcp.0.route.0.destination.host',
-        'VirtualService/fraud-realtime-gpu-l4-1 in namespace fraud routes to "db.fraud", not a Service of this cluster (expected a short name or <service>.fraud.svc.cluster.local); a VirtualService may route only to Services in its own namespace',
+        'VirtualService/txn-scorer in namespace fraud routes to "db.fraud", not a Service of this cluster (expected a short name or <service>.fraud.svc.cluster.local); a VirtualService may route only to Services in its own namespace',
       ],
     ]);
   });
