@@ -2,6 +2,7 @@
  * Human summaries of a planned fleet: a short console report and
  * `summary.md`, fit for a pull-request comment. Pure: same plan, same text.
  */
+import { canaryBuckets, CANARY_BUCKETS, DEFAULT_MAX_RULES_PER_ROUTE, planRoutes } from './route-table.ts';
 import { formatPath } from '../errors/spec-issue.ts';
 import type { RuleOutcome } from './rule-outcome.ts';
 import { describePeak } from './shard-replicas.ts';
@@ -65,7 +66,7 @@ function utilisation(shard: Shard, key: keyof ResourceVector): string {
   return pct(shard.used[key], shard.capacity[key]);
 }
 
-/** `summary.md`: totals, per-team use against quota, per-shard fill, packing groups. */
+/** `summary.md`: totals, per-team use against quota, packing groups, routes per model, per-shard fill. */
 export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfig): string {
   const t = fleetTotals(fleet, plan, stack);
   const out: string[] = [];
@@ -82,6 +83,14 @@ export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfi
   }
   out.push('', '## Packing', '', '| team | tier | pool | copies | shards | lower bound |', '|---|---|---|---:|---:|---:|');
   for (const g of plan.groups) out.push(`| ${g.team} | ${g.tier} | ${g.pool} | ${g.copies} | ${g.shards} | ${g.lowerBound} |`);
+  out.push('', '## Routes', '', `Clients call \`${stack.routing.host}\` with the tenant in \`${stack.routing.tenantHeader}\`. One VirtualService per model, split into parts of at most ${DEFAULT_MAX_RULES_PER_ROUTE} rules.`, '');
+  out.push('| model | team | tenants | VirtualServices | versions |', '|---|---|---:|---:|---|');
+  for (const r of planRoutes(plan)) {
+    const copies = r.parts.flatMap((p) => p.copies);
+    const v = copies[0]?.versions;
+    const versions = !v ? '–' : v.canary ? `${v.stable}, canary ${v.canary.version} at ${v.canary.weight}% (${canaryBuckets(v.canary.weight)}/${CANARY_BUCKETS} request ids)` : `${v.stable}`;
+    out.push(`| ${r.model} | ${r.team} | ${r.tenanted ? copies.length : '–'} | ${r.parts.length} | ${versions} |`);
+  }
   out.push('', '## Shards', '', '| shard | tier | pool | copies | GPU memory | host memory | CPU cores | replicas |', '|---|---|---|---:|---:|---:|---:|---:|');
   for (const s of plan.shards) {
     const gpu = s.capacity.gpuMemory > 0 ? `${readableBytes(s.used.gpuMemory)} (${utilisation(s, 'gpuMemory')})` : '–';
