@@ -10,6 +10,7 @@ import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { ModelRoute } from './model-route.ts';
 import { ShardAuthorization } from './shard-authorization.ts';
+import { ShardGrpcGuard } from './shard-grpc-guard.ts';
 import { ShardTrafficPolicy } from './shard-traffic-policy.ts';
 import { TeamNetworkPolicy } from './team-network-policy.ts';
 import { TeamTenancy } from './team-tenancy.ts';
@@ -51,7 +52,8 @@ export interface FleetChartProps {
  * A cdk8s Chart with everything of one team: `TeamTenancy` (construct id
  * `Tenancy`) and its `TeamNetworkPolicy` (id `NetworkPolicy`), then per shard
  * a `TritonShard` (id = shard name), a `ShardTrafficPolicy` (id =
- * `<shard>-traffic`) and a `ShardAuthorization` (id = `<shard>-authz`), then
+ * `<shard>-traffic`), a `ShardAuthorization` (id = `<shard>-authz`) and a
+ * `ShardGrpcGuard` (id = `<shard>-grpc-guard`), then
  * under `Routes` one `ModelRoute` per model (id = model name).
  *
  * The chart has no namespace (cdk8s would stamp it on the Namespace object
@@ -99,6 +101,7 @@ export class FleetChart extends Chart {
       shards.push(new TritonShard(this, shard.name, { shard, stack }));
       trafficPolicies.push(new ShardTrafficPolicy(this, `${shard.name}-traffic`, { shard, stack }));
       authorizations.push(new ShardAuthorization(this, `${shard.name}-authz`, { shard, stack, team }));
+      new ShardGrpcGuard(this, `${shard.name}-grpc-guard`, { shard, stack });
     }
     const routeScope = new Construct(this, 'Routes');
     const routes: ModelRoute[] = [];

@@ -19,7 +19,9 @@
  *   three quarters of the bytes and validate nothing).
  *
  * To validate a new kind, add it to `BUILTIN_KINDS` or `CUSTOM_RESOURCES`
- * (and the CRD file to CRD_DIR), run this script and commit the result.
+ * (and the CRD file to CRD_DIR, or to `core/validate/crds/` with `crdDir:
+ * REPO_CRD_DIR` and its provenance in that directory's README), run this
+ * script and commit the result.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -63,7 +65,22 @@ export interface CustomResourceSpec {
   readonly source: string;
   /** Licence of the upstream file. */
   readonly license: string;
+  /**
+   * Directory of the CRD file when it is vendored in this repository instead
+   * of CRD_DIR (see `REPO_CRD_DIR`).
+   *
+   * @default - CRD_DIR
+   */
+  readonly crdDir?: string;
 }
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * CRDs vendored in this repository (`core/validate/crds/`, provenance in its
+ * README): the EnvoyFilter CRD, which `../shared/reference/crds` does not hold.
+ */
+export const REPO_CRD_DIR = join(REPO, 'core', 'validate', 'crds');
 
 /** Custom resources synth renders. */
 export const CUSTOM_RESOURCES: readonly CustomResourceSpec[] = [
@@ -98,9 +115,15 @@ export const CUSTOM_RESOURCES: readonly CustomResourceSpec[] = [
       'github.com/prometheus-operator/prometheus-operator v0.84.1 (blob 9ada96eb66b6293baad54fd833def5db86d23d86), example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml',
     license: 'Apache-2.0',
   },
+  {
+    crdFile: 'networking.istio.io_envoyfilters.yaml',
+    crdDir: REPO_CRD_DIR,
+    version: 'v1alpha3',
+    source:
+      'github.com/istio/api commit 00017fa37746a08c4799b58636c59399b66c63dd (not the 1.30.3 tag: see core/validate/crds/README.md), kubernetes/customresourcedefinitions.gen.yaml',
+    license: 'Apache-2.0',
+  },
 ];
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Default CRD directory: `shared/reference/crds` beside the repository. */
 export const DEFAULT_CRD_DIR = join(REPO, '..', 'shared', 'reference', 'crds');
@@ -200,7 +223,7 @@ interface Crd {
 /** The text of `custom-resources.json`: `CUSTOM_RESOURCES` from the CRDs in `crdDir`. */
 export function generateCustomResourceSchemas(crdDir: string = DEFAULT_CRD_DIR): string {
   const kinds: CustomResourceSchema[] = CUSTOM_RESOURCES.map((spec) => {
-    const text = readFileSync(join(crdDir, spec.crdFile), 'utf8');
+    const text = readFileSync(join(spec.crdDir ?? crdDir, spec.crdFile), 'utf8');
     const crds = parseAllDocuments(text)
       .map((d) => d.toJS() as Crd | null)
       .filter((c): c is Crd => c?.kind === 'CustomResourceDefinition');

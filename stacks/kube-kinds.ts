@@ -129,6 +129,13 @@ export const KUBE_KINDS: readonly KubeKind[] = [
     register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
   },
   {
+    apiVersion: 'networking.istio.io/v1alpha3',
+    kind: 'EnvoyFilter',
+    namespaced: true,
+    fields: '*',
+    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
+  },
+  {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
     namespaced: true,

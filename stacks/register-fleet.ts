@@ -37,8 +37,8 @@ export interface RegisteredObject {
   readonly resource: pulumi.CustomResource;
   /**
    * What the resource was given as `dependsOn`: its Namespace for a namespaced object, a workload's
-   * PriorityClass, and for a VirtualService the Deployments, DestinationRules and AuthorizationPolicies of the
-   * shards it routes to.
+   * PriorityClass, and for a VirtualService the Deployments, DestinationRules, AuthorizationPolicies and
+   * EnvoyFilters of the shards it routes to (see `RegisterFleetOptions.routeOrder`).
    */
   readonly dependsOn: readonly pulumi.CustomResource[];
 }
@@ -261,10 +261,15 @@ function shardOf(object: KubeObject): string | undefined {
 const waitTarget = (p: Planned) => ROUTE_TARGET_KINDS.has(`${p.kind.apiVersion} ${p.kind.kind}`);
 
 /** Shard objects that wait for routes before dropping a moved copy. */
-const SHARD_SWITCH_KINDS = new Set(['v1 ConfigMap', 'apps/v1 Deployment', 'security.istio.io/v1 AuthorizationPolicy']);
+const SHARD_SWITCH_KINDS = new Set(['v1 ConfigMap', 'apps/v1 Deployment', 'security.istio.io/v1 AuthorizationPolicy', 'networking.istio.io/v1alpha3 EnvoyFilter']);
 
 /** Kinds of a shard's objects a route waits for. */
-const ROUTE_TARGET_KINDS = new Set(['apps/v1 Deployment', 'networking.istio.io/v1 DestinationRule', 'security.istio.io/v1 AuthorizationPolicy']);
+const ROUTE_TARGET_KINDS = new Set([
+  'apps/v1 Deployment',
+  'networking.istio.io/v1 DestinationRule',
+  'security.istio.io/v1 AuthorizationPolicy',
+  'networking.istio.io/v1alpha3 EnvoyFilter',
+]);
 
 const isVirtualService = (p: Planned) => p.kind.apiVersion === 'networking.istio.io/v1' && p.kind.kind === 'VirtualService';
 

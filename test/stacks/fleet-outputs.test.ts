@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { synthFleet } from '../../constructs/synth-fleet.ts';
 import { fleetTotals } from '../../core/plan/summarize.ts';
 import { shardResources } from '../../core/plan/shard-resources.ts';
+import { SIDECAR_RESOURCES } from '../../core/plan/sidecar-resources.ts';
 import { checkTeamQuotas } from '../../policies/team-quota.ts';
 import { fleetOutputs, quotaUse } from '../../stacks/fleet-outputs.ts';
 
@@ -28,10 +29,11 @@ describe('fleetOutputs', () => {
         fraud: { atMin: 1 * 1 + 1 * 2, atMax: 1 * 4 + 1 * 8 },
         search: { atMin: 0, atMax: 0 }, // CPU pool
       },
-      // Requests per replica are the packed copies plus the server overhead (1Gi, 500m), at max replicas.
-      // fraud batch: merchant-risk 2Gi + 100m (default CPU) → 3Gi, 600m × 4 replicas = 12Gi, 2400m.
-      // fraud realtime: txn-scorer@acme, @globex 2 × (1500Mi, 250m) → 4024Mi, 1000m × 8 replicas = 32192Mi, 8000m.
-      // search interactive: query-intent 1Gi + 500m → 2Gi, 1000m × 6 replicas = 12Gi, 6000m.
+      // Requests per pod are Triton's (the packed copies plus the server overhead, 1Gi and 500m) plus the Istio
+      // sidecar's for the tier (batch 200m / 128Mi, realtime 500m / 256Mi, interactive 300m / 192Mi), at max replicas.
+      // fraud batch: merchant-risk 2Gi + 100m (default CPU) → 3Gi, 600m; + sidecar → 3200Mi, 800m × 4 replicas = 12800Mi, 3200m.
+      // fraud realtime: txn-scorer@acme, @globex 2 × (1500Mi, 250m) → 4024Mi, 1000m; + sidecar → 4280Mi, 1500m × 8 = 34240Mi, 12000m.
+      // search interactive: query-intent 1Gi + 500m → 2Gi, 1000m; + sidecar → 2240Mi, 1300m × 6 replicas = 13440Mi, 7800m.
       quotaUse: {
         docai: {
           gpu: { requested: 0, quota: 4, percent: 0 },
@@ -40,28 +42,42 @@ describe('fleetOutputs', () => {
         },
         fraud: {
           gpu: { requested: 12, quota: 16, percent: 75 },
-          cpu: { requested: 10_400, quota: 64_000, percent: 16.3 }, // 16.25 rounds up
-          memory: { requested: (12 * 1024 + 32_192) * MI, quota: 256 * GI, percent: 17 }, // 44480Mi / 262144Mi = 16.97%
+          cpu: { requested: 4 * (600 + 200) + 8 * (1000 + 500), quota: 64_000, percent: 23.8 }, // 15200m: 23.75 rounds up
+          memory: { requested: (4 * (3 * 1024 + 128) + 8 * (4024 + 256)) * MI, quota: 256 * GI, percent: 17.9 }, // 47040Mi / 262144Mi = 17.94%
         },
         search: {
           gpu: { requested: 0, quota: 0, percent: 0 }, // no GPU quota, and none used
-          cpu: { requested: 6000, quota: 64_000, percent: 9.4 }, // 9.375%
-          memory: { requested: 12 * GI, quota: 256 * GI, percent: 4.7 }, // 4.6875%
+          cpu: { requested: 6 * (1000 + 300), quota: 64_000, percent: 12.2 }, // 7800m: 12.1875%
+          memory: { requested: 6 * (2 * 1024 + 192) * MI, quota: 256 * GI, percent: 5.1 }, // 13440Mi: 5.127%
         },
       },
       lowerBound: 3,
+      // Where each copy is served, as `namespace/shard`: read back by the next apply to order routes and shards.
+      placement: {
+        'merchant-risk': 'fraud/fraud-batch-gpu-l4-1',
+        'query-intent': 'search/search-interactive-cpu-std-1',
+        'txn-scorer.acme': 'fraud/fraud-realtime-gpu-l4-1',
+        'txn-scorer.globex': 'fraud/fraud-realtime-gpu-l4-1',
+      },
     });
+  });
+
+  it('adds the sidecar requests of the tier table, the figures the expectations above assume', () => {
+    // A change to the table shows here first, rather than as unexplained numbers above.
+    expect(SIDECAR_RESOURCES.batch).toMatchObject({ cpu: 200, memory: 128 * MI });
+    expect(SIDECAR_RESOURCES.realtime).toMatchObject({ cpu: 500, memory: 256 * MI });
+    expect(SIDECAR_RESOURCES.interactive).toMatchObject({ cpu: 300, memory: 192 * MI });
   });
 
   it('reports requests above the quota exactly where the team-quota rule reports a violation', async () => {
     const { planned } = await synthFleet({ modelsDir: 'test/stacks/fleet/models', cwd: ROOT });
-    // Tighten fraud's quota below what it requests for GPU and CPU, not memory.
-    const teams = planned.fleet.teams.map((t) => (t.name === 'fraud' ? { ...t, quota: { gpu: 11, cpu: 10_399, memory: t.quota.memory } } : t));
+    // Tighten fraud's quota below what it requests for GPU and CPU (sidecars included, see above), not memory.
+    const teams = planned.fleet.teams.map((t) => (t.name === 'fraud' ? { ...t, quota: { gpu: 11, cpu: 15_199, memory: t.quota.memory } } : t));
     const outputs = fleetOutputs({ ...planned, fleet: { ...planned.fleet, teams } });
     expect(outputs.quotaUse.fraud).toEqual({
       gpu: { requested: 12, quota: 11, percent: 109.1 },
-      cpu: { requested: 10_400, quota: 10_399, percent: 100 }, // over by 1m; the percentage rounds to 100.0
-      memory: { requested: 44_480 * MI, quota: 256 * GI, percent: 17 },
+      cpu: { requested: 15_200, quota: 15_199, percent: 100 }, // over by 1m; the percentage rounds to 100.0
+      memory: { requested: 47_040 * MI, quota: 256 * GI, percent: 17.9 },
     });
     const violations = checkTeamQuotas(teams, planned.plan.shards, (shard) => shardResources(planned.stack, shard));
     expect(violations.map((v) => [v.message.split(' ')[1], v.path.at(-1)])).toEqual([

@@ -85,7 +85,8 @@ describe('the program on the dev stack', () => {
 
   it('exports shards, GPUs and quota use per team, and the lower bound for the dev stack', () => {
     // Pulumi.dev.yaml: realtime 1–2 replicas, interactive 1–2, batch 1–1; gpu-l4 gives 1 GPU per replica.
-    // Requests per replica: fraud batch 3Gi / 600m, fraud realtime 4024Mi / 1000m, search 2Gi / 1000m (see fleet-outputs.test.ts).
+    // Requests per replica: fraud batch 3Gi / 600m, fraud realtime 4024Mi / 1000m, search 2Gi / 1000m (see fleet-outputs.test.ts),
+    // each plus the tier's Istio sidecar: batch 128Mi / 200m, realtime 256Mi / 500m, interactive 192Mi / 300m.
     expect(outputs).toEqual({
       shards: {
         'fraud-batch-gpu-l4-1': { team: 'fraud', tier: 'batch', pool: 'gpu-l4', copies: 1 },
@@ -101,23 +102,34 @@ describe('the program on the dev stack', () => {
         },
         fraud: {
           gpu: { requested: 1 + 2, quota: 16, percent: 18.8 }, // 18.75%
-          cpu: { requested: 600 + 2 * 1000, quota: 64_000, percent: 4.1 }, // 4.0625%
-          memory: { requested: (3 * 1024 + 2 * 4024) * MI, quota: 256 * GI, percent: 4.2 }, // 11120Mi / 262144Mi
+          cpu: { requested: 1 * (600 + 200) + 2 * (1000 + 500), quota: 64_000, percent: 5.9 }, // 3800m: 5.9375%
+          memory: { requested: (1 * (3 * 1024 + 128) + 2 * (4024 + 256)) * MI, quota: 256 * GI, percent: 4.5 }, // 11760Mi / 262144Mi = 4.486%
         },
         search: {
           gpu: { requested: 0, quota: 0, percent: 0 },
-          cpu: { requested: 2 * 1000, quota: 64_000, percent: 3.1 }, // 3.125%
-          memory: { requested: 2 * 2 * GI, quota: 256 * GI, percent: 1.6 }, // 1.5625%
+          cpu: { requested: 2 * (1000 + 300), quota: 64_000, percent: 4.1 }, // 2600m: 4.0625%
+          memory: { requested: 2 * (2 * 1024 + 192) * MI, quota: 256 * GI, percent: 1.7 }, // 4480Mi: 1.709%
         },
       },
       lowerBound: 3,
+      placement: {
+        'merchant-risk': 'fraud/fraud-batch-gpu-l4-1',
+        'query-intent': 'search/search-interactive-cpu-std-1',
+        'txn-scorer.acme': 'fraud/fraud-realtime-gpu-l4-1',
+        'txn-scorer.globex': 'fraud/fraud-realtime-gpu-l4-1',
+      },
     });
   });
 
   it('registers exactly the objects synth writes to manifests/, each once, typed, namespaced and depending on its Namespace', () => {
     const written = writtenObjects(synth);
     expect(written).toHaveLength(synth.objectCount);
+    // With no previous placement to read, every route also waits for every shard it routes to (checked there).
     expectRegisteredAsSynthesized(registrations, written, '');
+  });
+
+  it('reads no previous placement under mocks without an organization: no StackReference to itself', () => {
+    expect(registrations.filter((r) => r.type === 'pulumi:pulumi:StackReference')).toEqual([]);
   });
 
   it('uses the default provider, configured by the kubernetes:* keys', () => {
@@ -140,7 +152,7 @@ describe('the program on the dev stack', () => {
     const again = (await recorder.waitFor(before + synth.objectCount)).slice(before);
     const hpa = again.find((r) => r.name === 'fraud/HorizontalPodAutoscaler/fraud-realtime-gpu-l4-1');
     expect(hpa?.inputs.spec as { maxReplicas: number }).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
-    const route = again.find((r) => r.name === 'fraud/VirtualService/fraud-realtime-gpu-l4-1');
+    const route = again.find((r) => r.name === 'fraud/VirtualService/txn-scorer');
     expect((route?.inputs.spec as { hosts: string[] }).hosts).toEqual(['inference.esc.example.com']);
     expect(result.gpusRequested.fraud).toEqual({ atMin: 2, atMax: 1 + 3 });
   });

@@ -2,8 +2,11 @@
  * `registerFleet` under Pulumi mocks: every synthesized object of a small
  * fleet becomes exactly one typed @pulumi/kubernetes resource with the
  * object as its input, in its namespace, depending on its Namespace, with the
- * given provider. Dependencies are observed where the engine would see them:
- * in the RegisterResource requests the SDK sends (see `pulumi-mocks.ts`).
+ * given provider; without a previous placement, every VirtualService also
+ * waits for the shards it routes to (make before break; the order from a
+ * previous placement is in `route-switch.test.ts`). Dependencies are observed
+ * where the engine would see them: in the RegisterResource requests the SDK
+ * sends (see `pulumi-mocks.ts`).
  */
 import { resolve } from 'node:path';
 import * as k8s from '@pulumi/kubernetes';
@@ -44,7 +47,11 @@ describe('registerFleet on a synthesized fleet', () => {
   });
 
   it('renders every mapped kind, so the test covers the whole table', () => {
-    expect(objects).toHaveLength(36);
+    // 3 PriorityClasses; per team (docai, fraud, search) a Namespace, ResourceQuota, LimitRange and 3 NetworkPolicies;
+    // per shard (2 fraud, 1 search) a ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PodDisruptionBudget,
+    // DestinationRule, 2 AuthorizationPolicies, the gRPC guard EnvoyFilter and the HPA stack's HorizontalPodAutoscaler;
+    // a VirtualService per model (3).
+    expect(objects).toHaveLength(3 + 3 * 6 + 3 * 11 + 3);
     expect(new Set(objects.map((o) => `${o.apiVersion} ${o.kind}`))).toEqual(new Set(Object.keys(TYPE_TOKENS)));
     expect(KUBE_KINDS.map((k) => `${k.apiVersion} ${k.kind}`).sort()).toEqual(Object.keys(TYPE_TOKENS).sort());
   });
@@ -76,7 +83,7 @@ describe('registerFleet on a synthesized fleet', () => {
     const classUrns = urnsOf(TYPE_TOKENS['scheduling.k8s.io/v1 PriorityClass']!);
     expect([...namespaceUrns.keys()].sort()).toEqual(['docai', 'fraud', 'search']);
     expect([...classUrns.keys()].sort()).toEqual(['modelfleet-batch', 'modelfleet-interactive', 'modelfleet-realtime']);
-    for (const r of resources) {
+    for (const r of resources.filter((r) => r.type !== TYPE_TOKENS['networking.istio.io/v1 VirtualService'])) {
       const ns = (r.inputs.metadata as { namespace?: string }).namespace;
       const priority = (r.inputs as { spec?: { template?: { spec?: { priorityClassName?: string } } } }).spec?.template?.spec?.priorityClassName;
       const expected = [...(ns === undefined ? [] : [namespaceUrns.get(ns)]), ...(priority === undefined ? [] : [classUrns.get(priority)])];
@@ -85,17 +92,68 @@ describe('registerFleet on a synthesized fleet', () => {
     }
   });
 
+  it('makes every VirtualService wait for its Namespace and the Deployment, DestinationRule, AuthorizationPolicies and gRPC guard of each shard it routes to', () => {
+    const urnOf = (name: string) => resources.find((r) => r.name === name)?.urn;
+    const shard = (ns: string, name: string) => [
+      `${ns}/Deployment/${name}`,
+      `${ns}/DestinationRule/${name}`,
+      `${ns}/AuthorizationPolicy/${name}`,
+      `${ns}/AuthorizationPolicy/${name}-tenant-guard`,
+      `${ns}/EnvoyFilter/${name}-grpc-guard`,
+    ];
+    // No previous placement: a route waits for every shard it sends traffic to, so a first apply never routes to a missing
+    // Service, an unconfigured subset or a pod that would reject the request. The shards' other objects are not waited for.
+    const expected: Record<string, string[]> = {
+      'fraud/VirtualService/merchant-risk': ['Namespace/fraud', ...shard('fraud', 'fraud-batch-gpu-l4-1')],
+      'fraud/VirtualService/txn-scorer': ['Namespace/fraud', ...shard('fraud', 'fraud-realtime-gpu-l4-1')],
+      'search/VirtualService/query-intent': ['Namespace/search', ...shard('search', 'search-interactive-cpu-std-1')],
+    };
+    const routes = resources.filter((r) => r.type === TYPE_TOKENS['networking.istio.io/v1 VirtualService']);
+    expect(routes.map((r) => r.name).sort()).toEqual(Object.keys(expected));
+    for (const r of routes) {
+      const urns = expected[r.name]!.map(urnOf);
+      expect(urns.every(Boolean), r.name).toBe(true);
+      expect([...r.dependencies].sort(), r.name).toEqual(urns.sort());
+    }
+  });
+
   it('returns each resource with the dependsOn it was given', async () => {
     for (const r of registered) {
       const ns = r.object.metadata.namespace;
       expect(r.name).toBe(resourceName(r.object));
+      // Exactly what the engine was sent, in order.
+      const sent = resources.find((s) => s.name === r.name && s.type === TYPE_TOKENS[`${r.object.apiVersion} ${r.object.kind}`])!;
+      expect(await Promise.all(r.dependsOn.map((d) => valueOf(d.urn))), r.name).toEqual(sent.dependencies);
       if (ns === undefined) expect(r.dependsOn).toEqual([]);
       else {
-        expect(r.dependsOn).toHaveLength(r.object.kind === 'Deployment' ? 2 : 1);
+        expect(r.dependsOn, r.name).toHaveLength(r.object.kind === 'Deployment' ? 2 : r.object.kind === 'VirtualService' ? 6 : 1);
         expect(await valueOf(r.dependsOn[0]!.urn)).toMatch(new RegExp(`::kubernetes:core/v1:Namespace::Namespace/${ns}$`));
         if (r.object.kind === 'Deployment') expect(await valueOf(r.dependsOn[1]!.urn)).toMatch(/::kubernetes:scheduling.k8s.io\/v1:PriorityClass::PriorityClass\/modelfleet-/);
       }
     }
+  });
+
+  it('registers make before break: Namespaces, PriorityClasses, the teams\' other objects, then each shard, then the routes', () => {
+    const group = (o: KubeObject) => {
+      if (o.kind === 'Namespace' || o.kind === 'PriorityClass') return o.kind;
+      if (o.kind === 'VirtualService') return 'routes';
+      const shard = (o.metadata.labels as Record<string, string> | undefined)?.['modelfleet.io/shard'];
+      return shard === undefined ? 'team objects' : `shard ${o.metadata.namespace}/${shard}`;
+    };
+    const groups = registered.map((r) => group(r.object));
+    // Each group is registered in one run, in this order.
+    expect(groups.filter((g, i) => g !== groups[i - 1])).toEqual([
+      'Namespace',
+      'PriorityClass',
+      'team objects',
+      'shard fraud/fraud-batch-gpu-l4-1',
+      'shard fraud/fraud-realtime-gpu-l4-1',
+      'shard search/search-interactive-cpu-std-1',
+      'routes',
+    ]);
+    expect(registered.filter((r) => group(r.object) === 'team objects').map((r) => r.object.kind)).toEqual(
+      ['docai', 'fraud', 'search'].flatMap(() => ['ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy']),
+    );
   });
 
   it('registers every resource with the given provider', () => {
@@ -112,14 +170,28 @@ describe('registerFleet on a synthesized fleet', () => {
         "PriorityClass/modelfleet-interactive",
         "PriorityClass/modelfleet-realtime",
         "docai/LimitRange/docai-defaults",
+        "docai/NetworkPolicy/docai-allow-inference",
+        "docai/NetworkPolicy/docai-allow-metrics",
+        "docai/NetworkPolicy/docai-default-deny-ingress",
         "docai/ResourceQuota/docai-quota",
+        "fraud/AuthorizationPolicy/fraud-batch-gpu-l4-1",
+        "fraud/AuthorizationPolicy/fraud-batch-gpu-l4-1-tenant-guard",
+        "fraud/AuthorizationPolicy/fraud-realtime-gpu-l4-1",
+        "fraud/AuthorizationPolicy/fraud-realtime-gpu-l4-1-tenant-guard",
         "fraud/ConfigMap/fraud-batch-gpu-l4-1",
         "fraud/ConfigMap/fraud-realtime-gpu-l4-1",
         "fraud/Deployment/fraud-batch-gpu-l4-1",
         "fraud/Deployment/fraud-realtime-gpu-l4-1",
+        "fraud/DestinationRule/fraud-batch-gpu-l4-1",
+        "fraud/DestinationRule/fraud-realtime-gpu-l4-1",
+        "fraud/EnvoyFilter/fraud-batch-gpu-l4-1-grpc-guard",
+        "fraud/EnvoyFilter/fraud-realtime-gpu-l4-1-grpc-guard",
         "fraud/HorizontalPodAutoscaler/fraud-batch-gpu-l4-1",
         "fraud/HorizontalPodAutoscaler/fraud-realtime-gpu-l4-1",
         "fraud/LimitRange/fraud-defaults",
+        "fraud/NetworkPolicy/fraud-allow-inference",
+        "fraud/NetworkPolicy/fraud-allow-metrics",
+        "fraud/NetworkPolicy/fraud-default-deny-ingress",
         "fraud/PodDisruptionBudget/fraud-batch-gpu-l4-1",
         "fraud/PodDisruptionBudget/fraud-realtime-gpu-l4-1",
         "fraud/ResourceQuota/fraud-quota",
@@ -129,18 +201,25 @@ describe('registerFleet on a synthesized fleet', () => {
         "fraud/Service/fraud-realtime-gpu-l4-1",
         "fraud/ServiceMonitor/fraud-batch-gpu-l4-1",
         "fraud/ServiceMonitor/fraud-realtime-gpu-l4-1",
-        "fraud/VirtualService/fraud-batch-gpu-l4-1",
-        "fraud/VirtualService/fraud-realtime-gpu-l4-1",
+        "fraud/VirtualService/merchant-risk",
+        "fraud/VirtualService/txn-scorer",
+        "search/AuthorizationPolicy/search-interactive-cpu-std-1",
+        "search/AuthorizationPolicy/search-interactive-cpu-std-1-tenant-guard",
         "search/ConfigMap/search-interactive-cpu-std-1",
         "search/Deployment/search-interactive-cpu-std-1",
+        "search/DestinationRule/search-interactive-cpu-std-1",
+        "search/EnvoyFilter/search-interactive-cpu-std-1-grpc-guard",
         "search/HorizontalPodAutoscaler/search-interactive-cpu-std-1",
         "search/LimitRange/search-defaults",
+        "search/NetworkPolicy/search-allow-inference",
+        "search/NetworkPolicy/search-allow-metrics",
+        "search/NetworkPolicy/search-default-deny-ingress",
         "search/PodDisruptionBudget/search-interactive-cpu-std-1",
         "search/ResourceQuota/search-quota",
         "search/ScaledObject/search-interactive-cpu-std-1",
         "search/Service/search-interactive-cpu-std-1",
         "search/ServiceMonitor/search-interactive-cpu-std-1",
-        "search/VirtualService/search-interactive-cpu-std-1",
+        "search/VirtualService/query-intent",
       ]
     `);
   });
