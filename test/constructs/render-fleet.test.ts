@@ -31,9 +31,10 @@ describe('renderFleet', () => {
       resources: ['manifests/_cluster.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml'],
     });
     // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange and three NetworkPolicies per team;
-    // ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PDB, DestinationRule and two
-    // AuthorizationPolicies per shard; one VirtualService per model (embedder, txn-scorer, ranker, query-parser).
-    expect(objectCount).toBe(3 + 2 * 6 + 2 * 9 + 4);
+    // ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PDB, DestinationRule, two
+    // AuthorizationPolicies and the gRPC guard EnvoyFilter per shard; one VirtualService per model (embedder,
+    // txn-scorer, ranker, query-parser).
+    expect(objectCount).toBe(3 + 2 * 6 + 2 * 10 + 4);
   });
 
   it('renders one PriorityClass per tier, cluster-scoped, that the shards\' pods use', () => {
@@ -74,6 +75,7 @@ describe('renderFleet', () => {
       'DestinationRule/fraud-realtime-gpu-l4-1',
       'AuthorizationPolicy/fraud-realtime-gpu-l4-1',
       'AuthorizationPolicy/fraud-realtime-gpu-l4-1-tenant-guard',
+      'EnvoyFilter/fraud-realtime-gpu-l4-1-grpc-guard',
       'VirtualService/embedder',
       'VirtualService/txn-scorer',
     ]);
