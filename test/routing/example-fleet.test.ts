@@ -25,6 +25,8 @@ describe('routing proof: the example fleet', () => {
     expect(report.copies).toBeGreaterThan(500);
     // Every tenanted copy was denied to every other tenant of its model, and to a request without the header.
     expect(report.crossTenantDenials).toBeGreaterThan(report.copies);
+    // The shard's gRPC guard ran for every copy, and for tenants sharing a shard.
+    expect(report.grpcGuardChecks).toBeGreaterThan(report.copies);
   });
 
   it('validates every Istio and NetworkPolicy object strictly against its schema', () => {

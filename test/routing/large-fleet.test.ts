@@ -91,6 +91,7 @@ describe('routing proof: a generated fleet of 1,121 copies', () => {
   it('routes, admits and isolates every copy of the plan', () => {
     expect(report.problems.slice(0, 20)).toEqual([]);
     expect(report.crossTenantDenials).toBeGreaterThan(5 * 1120);
+    expect(report.grpcGuardChecks).toBeGreaterThan(report.copies);
   });
 
   it('keeps every VirtualService under 256 rules and 200 KB', () => {

@@ -8,6 +8,9 @@
  *   the VirtualServices in (exactly one VirtualService has a matching rule);
  * - the shard admits it from the ingress gateway, and denies the same copy's
  *   paths to every other tenant and to requests without a tenant header;
+ * - the shard's gRPC guard (the rendered EnvoyFilter's Lua, run in a Lua VM)
+ *   passes a gRPC message naming the tenant's copy and refuses one naming
+ *   another tenant's copy, also when that copy sits on the same shard;
  * - canary splits send the declared share (within the 1/4096 bucket size) to
  *   the canary and the rest to stable;
  * - unknown models get no route and unknown tenants the mesh's 404;
@@ -32,6 +35,7 @@ import {
   type NetworkPolicy,
   type VirtualService,
 } from './mesh/index.ts';
+import { encode, frame, loadGuard } from './grpc-guard-vm.ts';
 import { compileRe2 } from './mesh/re2.ts';
 import { upstreamRequest } from './mesh/upstream-request.ts';
 
@@ -53,6 +57,7 @@ export interface ProofReport {
   readonly authorizationChecks: number;
   readonly crossTenantDenials: number;
   readonly canaryCopies: number;
+  readonly grpcGuardChecks: number;
 }
 
 /** The objects of a synth result, parsed back from the YAML files it writes. */
@@ -181,12 +186,31 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
     return authorize(view.policies, { namespace: shard.namespace, labels: podLabels(shard) }, { source: { principal: ingress }, host: `${shard.name}.${shard.namespace}.svc.cluster.local`, method: 'POST', path, port, headers });
   };
 
+  // The gRPC guard of each shard: the Lua of its rendered EnvoyFilter, loaded once.
+  const filters = new Map(view.objects.filter((o) => o.kind === 'EnvoyFilter').map((f) => [idOf(f), f]));
+  const guards = new Map<string, ReturnType<typeof loadGuard>>();
+  const guardOf = (shard: Shard) => {
+    let guard = guards.get(shard.name);
+    if (!guard) {
+      const f = filters.get(`${shard.namespace}/${shard.name}-grpc-guard`) as { spec?: { configPatches?: { patch?: { value?: { typed_config?: { default_source_code?: { inline_string?: string } } } } }[] } } | undefined;
+      const source = f?.spec?.configPatches?.[0]?.patch?.value?.typed_config?.default_source_code?.inline_string;
+      if (source === undefined) throw new Error(`no gRPC guard EnvoyFilter for ${shard.namespace}/${shard.name}`);
+      guards.set(shard.name, (guard = loadGuard(source)));
+    }
+    return guard;
+  };
+  let grpcGuardChecks = 0;
+  const inferCall = (headers: Record<string, string>, modelName: string) =>
+    guardOf(currentShard!)({ ':path': '/inference.GRPCInferenceService/ModelInfer', 'content-type': 'application/grpc', ...headers }, frame(encode('ModelInferRequest', { model_name: modelName })));
+  let currentShard: Shard | undefined;
+
   const tenantsOf = new Map<string, string[]>();
   for (const shard of view.shards) for (const c of shard.copies) if (c.tenant !== undefined) tenantsOf.set(c.model, [...(tenantsOf.get(c.model) ?? []), c.tenant]);
   for (const list of tenantsOf.values()) list.sort();
 
   let copies = 0;
   for (const shard of view.shards) {
+    currentShard = shard;
     const service = `${shard.name}.${shard.namespace}.svc.cluster.local`;
     const copiesHere = new Set(shard.copies.map((c) => c.tritonName));
     for (const copy of shard.copies) {
@@ -263,8 +287,21 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
         if (!own.allowed) problems.push(`${who}: the shard denies the tenant's own ${what} request: ${own.reason}`);
       }
 
+      // The gRPC guard passes the message naming the tenant's own copy.
+      const grpcHeaders = { [modelHeader]: model, ...tenantHeaders };
+      grpcGuardChecks++;
+      const passed = inferCall(grpcHeaders, tritonName);
+      if (passed.action !== 'pass') problems.push(`${who}: the gRPC guard refuses the tenant's own copy: ${'message' in passed ? passed.message : ''}`);
+
       // Every other tenant (or a sample), and no tenant at all, is denied this copy at the shard.
       if (tenant === undefined) continue;
+      // Another tenant naming this copy in a gRPC message, with its own (admitted) headers, is refused by the guard.
+      for (const other of (tenantsOf.get(model) ?? []).filter((t) => t !== tenant && copiesHere.has(`${model}.${t}`)).slice(0, options.crossTenantSamples ?? Infinity)) {
+        grpcGuardChecks++;
+        const r = inferCall({ [modelHeader]: model, [tenantHeader]: other }, tritonName);
+        if (r.action === 'pass') problems.push(`${who}: tenant ${other} (also on ${shard.name}) reaches the copy over gRPC`);
+        else crossTenantDenials++;
+      }
       const others = (tenantsOf.get(model) ?? []).filter((t) => t !== tenant);
       const n = options.crossTenantSamples ?? others.length;
       const sample = n >= others.length ? others : [...new Set(Array.from({ length: n }, (_, i) => others[(copies * 7 + i * 13) % others.length]!))];
@@ -312,5 +349,5 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
       if (!scrape.allowed) problems.push(`${shard.name}: NetworkPolicies deny metrics scraping from ${ns}`);
     }
   }
-  return { problems, copies, routedRequests, authorizationChecks, crossTenantDenials, canaryCopies };
+  return { problems, copies, routedRequests, authorizationChecks, crossTenantDenials, canaryCopies, grpcGuardChecks };
 }
