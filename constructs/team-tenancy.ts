@@ -5,6 +5,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { LABEL, MANAGED_BY } from '../core/plan/shard-labels.ts';
+import { sidecarInjectionLabels } from '../core/plan/sidecar-resources.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import { formatBytes, formatMillicores } from '../core/spec/quantity.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
@@ -52,20 +53,12 @@ export const DEFAULT_CONTAINER_REQUEST: ContainerSize = { cpuMillicores: 100, me
 /** Default of `TeamTenancyProps.defaultLimit`. */
 export const DEFAULT_CONTAINER_LIMIT: ContainerSize = { cpuMillicores: 1000, memoryBytes: 1 * GiB };
 
-/**
- * Namespace label that makes Istio inject its sidecar into every pod of the
- * team (the injector of the default revision). Shard isolation relies on it:
- * the shards' AuthorizationPolicies are enforced by the sidecar. Revision-based
- * installs label `istio.io/rev=<revision>` instead (never both: Istio lets
- * `istio-injection` win). To become the stack setting
- * `modelfleet:isolation.sidecarInjection`.
- */
-export const SIDECAR_INJECTION_LABELS: Readonly<Record<string, string>> = { 'istio-injection': 'enabled' };
 
 /**
  * The Namespace, ResourceQuota and LimitRange of one team.
  *
- * The Namespace carries `SIDECAR_INJECTION_LABELS`, so every pod of the team
+ * The Namespace carries the sidecar injection label of
+ * `modelfleet:isolation.sidecarInjection` (`sidecarInjectionLabels()`), so every pod of the team
  * joins the Istio mesh; with Pod Security `restricted` that needs the Istio
  * CNI node agent (see `docs/team-tenancy.md`).
  *
@@ -120,7 +113,7 @@ export class TeamTenancy extends Construct {
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/warn': level,
           'pod-security.kubernetes.io/audit': level,
-          ...SIDECAR_INJECTION_LABELS,
+          ...sidecarInjectionLabels(stack.isolation),
         },
       },
     });

@@ -200,7 +200,7 @@ export class TritonShard extends Construct {
             labels,
             // The Istio sidecar is injected at admission: its resources (counted by the team quota) and the
             // native-sidecar choice (so the fetcher's egress finds the proxy running) are pinned here.
-            annotations: { [MODELS_CHECKSUM_ANNOTATION]: configChecksum(data), ...metricsPodAnnotations(stack), ...sidecarPodAnnotations(shard) },
+            annotations: { [MODELS_CHECKSUM_ANNOTATION]: configChecksum(data), ...metricsPodAnnotations(stack), ...sidecarPodAnnotations(shard, stack) },
           },
           spec: {
             // Workload identity webhooks (EKS, Azure) inject their own projected token; the API token stays unmounted.

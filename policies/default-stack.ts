@@ -52,7 +52,14 @@ export const DEFAULT_STACK: StackDefaults = {
   routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal', tenantHeader: 'x-tenant', modelHeader: 'x-model' },
   // The ingress gateway's identity is the legacy `istioctl install` default; the gateway Helm chart names the
   // ServiceAccount after the release, so stacks installed that way override ingressServiceAccount.
-  isolation: { trustDomain: 'cluster.local', ingressServiceAccount: 'istio-ingressgateway-service-account', metricsNamespaces: ['monitoring'] },
+  // Native sidecars need Kubernetes >= 1.29; clusters on 1.27/1.28 set fetcherEgress: bypass-mesh.
+  isolation: {
+    trustDomain: 'cluster.local',
+    ingressServiceAccount: 'istio-ingressgateway-service-account',
+    metricsNamespaces: ['monitoring'],
+    sidecarInjection: 'enabled',
+    fetcherEgress: 'native-sidecar',
+  },
   // KEDA: the only choice that can do what the tier table asks for — cron triggers for declared traffic
   // profiles and scale to zero for batch — and it queries Prometheus directly (no adapter rule to install).
   autoscaler: {

@@ -15,6 +15,7 @@
  */
 import type { SlaTier } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores } from '../spec/quantity.ts';
+import type { IsolationConfig, ModelRepositoryAccess } from '../stack/stack-config.ts';
 import type { Shard } from './shard-plan.ts';
 
 /** Requests and limits of the injected `istio-proxy` container. */
@@ -81,6 +82,31 @@ export const SIDECAR_RESOURCE_ANNOTATIONS = {
  */
 export const NATIVE_SIDECAR_ANNOTATION = 'sidecar.istio.io/nativeSidecar';
 
+/** Pod-template annotation listing outbound ports the sidecar's redirection leaves alone (comma-separated). */
+export const EXCLUDE_OUTBOUND_PORTS_ANNOTATION = 'traffic.sidecar.istio.io/excludeOutboundPorts';
+
+/**
+ * The Namespace labels that make Istio inject its sidecar: `istio-injection:
+ * enabled`, or `istio.io/rev: <revision>` for a revision-based install.
+ */
+export function sidecarInjectionLabels(isolation: Pick<IsolationConfig, 'sidecarInjection'>): Record<string, string> {
+  return isolation.sidecarInjection === 'enabled' ? { 'istio-injection': 'enabled' } : { 'istio.io/rev': isolation.sidecarInjection };
+}
+
+/**
+ * Ports of the object stores the model fetcher downloads from: 443 (S3, GCS,
+ * Azure Blob over HTTPS), and the port of a custom S3 endpoint (`http://…`
+ * without a port is 80). Sorted.
+ */
+export function objectStorePorts(repository: Pick<ModelRepositoryAccess, 's3Endpoint'>): number[] {
+  const ports = new Set([443]);
+  if (repository.s3Endpoint !== undefined) {
+    const url = new URL(repository.s3Endpoint);
+    ports.add(url.port !== '' ? Number(url.port) : url.protocol === 'http:' ? 80 : 443);
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
 /**
  * The proxy's requests and limits for `shard`: the row of its tier.
  *
@@ -92,19 +118,30 @@ export function sidecarResources(shard: Pick<Shard, 'tier'>): SidecarResources {
 
 /**
  * The annotations a shard's pod template carries for its sidecar: the
- * proxy's requests and limits (as Kubernetes quantities) and the native
- * sidecar choice, so the model fetcher (an init container) runs with the
- * proxy already up. See `docs/triton-shard.md`, "Istio sidecar".
+ * proxy's requests and limits (as Kubernetes quantities) and how the model
+ * fetcher (an init container) reaches object storage (`isolation.fetcherEgress`):
+ * a native sidecar already up, or a classic sidecar whose redirection leaves
+ * the object store's ports alone. See `docs/triton-shard.md`, "Istio sidecar".
  *
  * @example
  * sidecarPodAnnotations({ tier: 'realtime' })
  * // { 'sidecar.istio.io/nativeSidecar': 'true', 'sidecar.istio.io/proxyCPU': '500m', 'sidecar.istio.io/proxyCPULimit': '2',
  * //   'sidecar.istio.io/proxyMemory': '256Mi', 'sidecar.istio.io/proxyMemoryLimit': '1Gi' }
  */
-export function sidecarPodAnnotations(shard: Pick<Shard, 'tier'>): Record<string, string> {
+export function sidecarPodAnnotations(
+  shard: Pick<Shard, 'tier'>,
+  stack: { readonly isolation: Pick<IsolationConfig, 'fetcherEgress'>; readonly modelRepository: Pick<ModelRepositoryAccess, 's3Endpoint'> } = {
+    isolation: { fetcherEgress: 'native-sidecar' },
+    modelRepository: {},
+  },
+): Record<string, string> {
   const r = sidecarResources(shard);
+  const egress: Record<string, string> =
+    stack.isolation.fetcherEgress === 'native-sidecar'
+      ? { [NATIVE_SIDECAR_ANNOTATION]: 'true' }
+      : { [NATIVE_SIDECAR_ANNOTATION]: 'false', [EXCLUDE_OUTBOUND_PORTS_ANNOTATION]: objectStorePorts(stack.modelRepository).join(',') };
   return {
-    [NATIVE_SIDECAR_ANNOTATION]: 'true',
+    ...egress,
     [SIDECAR_RESOURCE_ANNOTATIONS.cpu]: formatMillicores(r.cpu),
     [SIDECAR_RESOURCE_ANNOTATIONS.cpuLimit]: formatMillicores(r.cpuLimit),
     [SIDECAR_RESOURCE_ANNOTATIONS.memory]: formatBytes(r.memory),

@@ -212,6 +212,29 @@ export interface IsolationConfig {
   readonly ingressServiceAccount: string;
   /** Namespaces whose pods may scrape Triton's metrics port (8002) through the NetworkPolicies. @default ["monitoring"] */
   readonly metricsNamespaces: readonly string[];
+  /**
+   * How team namespaces join the mesh: `enabled` labels them
+   * `istio-injection=enabled` (the default revision's injector); any other
+   * value is a control-plane revision or revision tag, labelled
+   * `istio.io/rev=<value>` instead (canary upgrades of Istio). Never both:
+   * Istio lets `istio-injection` win. There is no "off": the shards'
+   * AuthorizationPolicies are enforced by the sidecar. @default "enabled"
+   */
+  readonly sidecarInjection: string;
+  /**
+   * How the model fetcher (an init container) reaches object storage with the
+   * sidecar injected under Istio CNI, where traffic is redirected before any
+   * init container runs:
+   * - `native-sidecar`: the proxy runs as a Kubernetes native sidecar, started
+   *   before the fetcher, so the fetcher's traffic goes through the mesh.
+   *   Needs Kubernetes ≥ 1.29 and Istio ≥ 1.24.
+   * - `bypass-mesh`: a classic sidecar, and the object store's ports
+   *   (443, and the port of `modelRepository.s3Endpoint`) are excluded from
+   *   outbound redirection for the whole pod. Works on Kubernetes 1.27.
+   *
+   * @default "native-sidecar"
+   */
+  readonly fetcherEgress: 'native-sidecar' | 'bypass-mesh';
 }
 
 /**
@@ -346,6 +369,8 @@ const stackSchema = z.strictObject({
       ingressNamespace: dnsName('namespace', 63),
       ingressServiceAccount: dnsName('ServiceAccount name', 253),
       metricsNamespaces: z.array(dnsName('namespace', 63)),
+      sidecarInjection: dnsName('Istio revision', 63).refine((v) => v !== 'disabled', { message: 'must be "enabled" or an Istio revision such as "stable" or "1-24-2"' }),
+      fetcherEgress: z.enum(['native-sidecar', 'bypass-mesh']),
     })
     .partial()
     .optional(),

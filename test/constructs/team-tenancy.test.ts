@@ -29,6 +29,14 @@ describe('TeamTenancy', () => {
     expect(byKind('LimitRange').metadata.namespace).toBe('fraud');
   });
 
+  it('labels a revision instead with modelfleet:isolation.sidecarInjection', () => {
+    const chart = Testing.chart();
+    new TeamTenancy(chart, 'Tenancy', { team: teams[0]!, stack: { ...stack, isolation: { ...stack.isolation, sidecarInjection: 'canary' } } });
+    const ns = (Testing.synth(chart) as { kind: string; metadata: { labels: Record<string, string> } }[]).find((o) => o.kind === 'Namespace')!;
+    expect(ns.metadata.labels['istio.io/rev']).toBe('canary');
+    expect(ns.metadata.labels['istio-injection']).toBeUndefined();
+  });
+
   it('caps requests, with the GPU quota on requests.<gpu resource>', () => {
     expect(synth().byKind('ResourceQuota').spec).toEqual({
       hard: { 'requests.cpu': '32', 'requests.memory': '128Gi', 'requests.nvidia.com/gpu': 4 },

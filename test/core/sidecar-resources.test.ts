@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { SLA_TIERS } from '../../core/spec/model-spec.ts';
 import {
   ISTIO_DEFAULT_SIDECAR_RESOURCES,
+  EXCLUDE_OUTBOUND_PORTS_ANNOTATION,
   NATIVE_SIDECAR_ANNOTATION,
+  objectStorePorts,
   SIDECAR_RESOURCE_ANNOTATIONS,
+  sidecarInjectionLabels,
   SIDECAR_RESOURCES,
   sidecarPodAnnotations,
   sidecarResources,
@@ -44,6 +47,23 @@ describe('sidecarPodAnnotations', () => {
       'sidecar.istio.io/proxyMemoryLimit': '1Gi',
     });
     expect(Object.keys(sidecarPodAnnotations({ tier: 'batch' })).sort()).toEqual([NATIVE_SIDECAR_ANNOTATION, ...Object.values(SIDECAR_RESOURCE_ANNOTATIONS)].sort());
+  });
+
+  it('with fetcherEgress bypass-mesh asks for a classic sidecar and leaves the object store ports alone', () => {
+    const bypass = (s3Endpoint?: string) =>
+      sidecarPodAnnotations({ tier: 'batch' }, { isolation: { fetcherEgress: 'bypass-mesh' }, modelRepository: s3Endpoint === undefined ? {} : { s3Endpoint } });
+    expect(bypass()).toMatchObject({ [NATIVE_SIDECAR_ANNOTATION]: 'false', [EXCLUDE_OUTBOUND_PORTS_ANNOTATION]: '443' });
+    expect(bypass('http://minio.storage.svc:9000')[EXCLUDE_OUTBOUND_PORTS_ANNOTATION]).toBe('443,9000');
+    expect(bypass('http://minio.storage.svc')[EXCLUDE_OUTBOUND_PORTS_ANNOTATION]).toBe('80,443');
+    expect(bypass('https://s3.vpce.example.com')[EXCLUDE_OUTBOUND_PORTS_ANNOTATION]).toBe('443');
+    expect(objectStorePorts({})).toEqual([443]);
+  });
+});
+
+describe('sidecarInjectionLabels', () => {
+  it('labels istio-injection for the default injector, istio.io/rev for a revision, never both', () => {
+    expect(sidecarInjectionLabels({ sidecarInjection: 'enabled' })).toEqual({ 'istio-injection': 'enabled' });
+    expect(sidecarInjectionLabels({ sidecarInjection: '1-24-2' })).toEqual({ 'istio.io/rev': '1-24-2' });
   });
 });
 

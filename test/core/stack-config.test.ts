@@ -101,4 +101,27 @@ describe('stack config', () => {
   it('resolves the embedded input without issues', () => {
     expect(resolveStack('default', '(embedded default stack)', {}, DEFAULT_STACK).issues).toEqual([]);
   });
+
+  it('resolves routing and isolation: headers, the gateway namespace as ingress namespace, injection and fetcher egress', () => {
+    const { stack } = resolveStack('x', 'Pulumi.x.yaml', { routing: { gateway: 'edge/inference', tenantHeader: 'x-customer' }, isolation: { sidecarInjection: 'stable', fetcherEgress: 'bypass-mesh' } }, DEFAULT_STACK);
+    expect(stack!.routing).toEqual({ gateway: 'edge/inference', host: 'inference.modelfleet.internal', tenantHeader: 'x-customer', modelHeader: 'x-model' });
+    expect(stack!.isolation).toEqual({
+      trustDomain: 'cluster.local',
+      ingressNamespace: 'edge',
+      ingressServiceAccount: 'istio-ingressgateway-service-account',
+      metricsNamespaces: ['monitoring'],
+      sidecarInjection: 'stable',
+      fetcherEgress: 'bypass-mesh',
+    });
+    expect(stack!.tiers.realtime.mesh.maxRequests).toBe(1024);
+  });
+
+  it('rejects header names, injection values, fetcher egress modes and mesh limits it cannot render', () => {
+    const issues = (input: unknown) => resolveStack('x', 'Pulumi.x.yaml', input, DEFAULT_STACK).issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ routing: { tenantHeader: 'X-Tenant' } })[0]).toMatch(/^modelfleet:routing\.tenantHeader: .*lower-case HTTP header name/);
+    expect(issues({ routing: { modelHeader: 'x-tenant' } })).toEqual(['modelfleet:routing.modelHeader: "x-tenant" is also the tenant header; give the model and the tenant different headers']);
+    expect(issues({ isolation: { sidecarInjection: 'disabled' } })[0]).toMatch(/^modelfleet:isolation\.sidecarInjection: .*"enabled" or an Istio revision/);
+    expect(issues({ isolation: { fetcherEgress: 'direct' } })[0]).toMatch(/^modelfleet:isolation\.fetcherEgress: /);
+    expect(issues({ tiers: { realtime: { mesh: { maxRequests: 0 } } } })[0]).toMatch(/^modelfleet:tiers\.realtime\.mesh\.maxRequests: /);
+  });
 });

@@ -227,4 +227,17 @@ describe('team-quota: the Istio sidecar the injector adds', () => {
       `team fraud requests 47040Mi memory at max replicas, quota is 40Gi memory (${SHARDS})`,
     ]);
   });
+
+  it('counts the same with fetcherEgress bypass-mesh (a classic sidecar container instead of a native one)', async () => {
+    const bypass = { ...stack, isolation: { ...stack.isolation, fetcherEgress: 'bypass-mesh' as const } };
+    const planned = await planFleet({ modelsDir: 'test/stacks/fleet/models', stack: bypass });
+    const teams = planned.fleet.teams.map((t) => (t.name === 'fraud' ? { ...t, quota: { ...t.quota, cpu: 10_000, memory: 40 * 2 ** 30 } } : t));
+    const objects = renderFleetObjects({ stack: bypass, teams, plan: planned.plan }).flatMap((m) => m.objects);
+    const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'sidecar.istio.io/nativeSidecar': 'false', 'traffic.sidecar.istio.io/excludeOutboundPorts': '443' });
+    expect(messages(objects).map((m) => m.split(';')[0])).toEqual([
+      `team fraud requests 15200m CPU at max replicas, quota is 10 CPU (${SHARDS})`,
+      `team fraud requests 47040Mi memory at max replicas, quota is 40Gi memory (${SHARDS})`,
+    ]);
+  });
 });
