@@ -12,6 +12,9 @@ import type { StackConfig } from '../core/stack/stack-config.ts';
 import type { ScaleTrigger } from './imports/keda.sh.ts';
 import { ScaledObject } from './scaled-object.ts';
 
+/** The container whose CPU the autoscaler reads (not the injected Istio proxy's). */
+const TRITON_CONTAINER = 'triton';
+
 /** Properties for `ShardAutoscaler`. */
 export interface ShardAutoscalerProps {
   /** The shard whose Deployment (named like the shard) is scaled. */
@@ -27,7 +30,7 @@ export interface ShardAutoscalerProps {
  * With `autoscaler.kind: keda` (child id `Resource`, a `ScaledObject`):
  * - trigger `queue-time` (Prometheus, `Value`): mean Triton queue time per
  *   request against the tier's target in µs;
- * - trigger `cpu` (`Utilization`): the tier's CPU target;
+ * - trigger `cpu` (`Utilization`, container `triton`): the tier's CPU target;
  * - trigger `gpu` (Prometheus, `Value`, GPU pools): DCGM GPU utilisation;
  * - triggers `peak-<start>-<end>` (cron, UTC): the shard's peak floor;
  * - scale to zero (batch): `idleReplicaCount: 0`, woken by trigger
@@ -36,7 +39,8 @@ export interface ShardAutoscalerProps {
  *
  * With `autoscaler.kind: hpa` (child id `Resource`, an HPA): a Pods metric
  * served by prometheus-adapter (`autoscaler.hpaQueueTimeMetric`, average
- * value = the queue-time target) plus CPU, and the same behavior.
+ * value = the queue-time target) plus the `triton` container's CPU
+ * (`ContainerResource`), and the same behavior.
  *
  * @example
  * new ShardAutoscaler(shardConstruct, 'Autoscaler', { shard, stack });
@@ -73,7 +77,8 @@ export class ShardAutoscaler extends Construct {
           metricType: 'Value',
           metadata: { serverAddress, query: a.queueTimeQuery, threshold: String(a.queueTimeTargetMicroseconds) },
         },
-        { type: 'cpu', name: 'cpu', metricType: 'Utilization', metadata: { value: String(a.cpuUtilizationPercent) } },
+        // The Triton container's CPU only: the pod's would include the Istio proxy, whose requests and usage dilute it.
+        { type: 'cpu', name: 'cpu', metricType: 'Utilization', metadata: { value: String(a.cpuUtilizationPercent), containerName: TRITON_CONTAINER } },
       ];
       if (a.gpuUtilization) {
         triggers.push({ type: 'prometheus', name: 'gpu', metricType: 'Value', metadata: { serverAddress, query: a.gpuUtilization.query, threshold: String(a.gpuUtilization.percent) } });
@@ -120,7 +125,8 @@ export class ShardAutoscaler extends Construct {
             type: 'Pods',
             pods: { metric: { name: a.podsMetric }, target: { type: 'AverageValue', averageValue: k8s.Quantity.fromNumber(a.queueTimeTargetMicroseconds) } },
           },
-          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilizationPercent } } },
+          // The Triton container's CPU (ContainerResource, on by default since Kubernetes 1.27), not the pod's with the proxy.
+          { type: 'ContainerResource', containerResource: { container: TRITON_CONTAINER, name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilizationPercent } } },
         ],
         behavior,
       },

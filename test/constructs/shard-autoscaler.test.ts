@@ -58,14 +58,15 @@ describe('ShardAutoscaler with KEDA', () => {
 });
 
 describe('ShardAutoscaler with the HPA', () => {
-  it('scales on the prometheus-adapter Pods metric and CPU, and annotates pods instead of a ServiceMonitor', () => {
+  it("scales on the prometheus-adapter Pods metric and the Triton container's CPU, and annotates pods instead of a ServiceMonitor", () => {
     const objects = synth(peakShard, hpa);
     expect(objects).toHaveLength(1);
     const [h] = objects;
     expect(h).toMatchObject({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', spec: { minReplicas: 2, maxReplicas: 8 } });
     expect(h.spec.metrics).toEqual([
       { type: 'Pods', pods: { metric: { name: 'triton_queue_time_per_request_us' }, target: { type: 'AverageValue', averageValue: 2000 } } },
-      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+      // The Triton container's CPU, not the pod's: the injected Istio proxy would dilute it.
+      { type: 'ContainerResource', containerResource: { container: 'triton', name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
     ]);
     expect(metricsPodAnnotations(hpa)).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8002', 'prometheus.io/path': '/metrics' });
     expect(metricsPodAnnotations(keda)).toEqual({});
