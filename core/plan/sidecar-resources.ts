@@ -10,8 +10,8 @@
  * with annotations from this table, and `teamUsage()` (plan, summary, stack
  * outputs) and the `team-quota` rule add the same figures to every pod.
  *
- * Pure data and functions: no cdk8s. The table moves into the tier table
- * (`TierPolicy.sidecar`) once the stack config carries it.
+ * Pure data and functions: no cdk8s. The table is not a stack setting yet
+ * (a `TierPolicy.sidecar` row would make it one).
  */
 import type { SlaTier } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores } from '../spec/quantity.ts';
