@@ -9,6 +9,6 @@ import { PolicyPack } from '@pulumi/policy';
 import { platformPolicies } from './policies.ts';
 
 new PolicyPack('modelfleet', {
-  description: 'modelfleet platform rules: team quotas at max replicas, GPU pool placement, container resources, image registries, Pod Security "restricted", VirtualService namespaces, realtime invariants.',
+  description: 'modelfleet platform rules: team quotas at max replicas, GPU pool placement, container resources, image registries, Pod Security "restricted", VirtualService namespaces, shard isolation, realtime invariants.',
   policies: platformPolicies(),
 });

@@ -5,8 +5,8 @@
  * in the stack (a hand-written Deployment is checked too).
  *
  * `object` rules become resource policies (`validateResource`, one resource
- * at a time); `stack` rules (team quota, VirtualService namespaces, realtime
- * invariants) become stack policies (`validateStack` over
+ * at a time); `stack` rules (team quota, VirtualService namespaces, shard
+ * isolation, realtime invariants) become stack policies (`validateStack` over
  * `args.resources`). The program registers typed `@pulumi/kubernetes`
  * resources (`kubernetes:apps/v1:Deployment`, and
  * `kubernetes:networking.istio.io/v1:VirtualService`-style tokens for custom

@@ -25,5 +25,6 @@ export { checkRealtimeDisruptionBudget, realtimeDisruptionBudgetRule, type Realt
 export { checkRealtimeMinReplicas, realtimeMinReplicasRule, type RealtimeMinReplicasConfig } from './realtime-min-replicas.ts';
 export { replicaBounds, type ReplicaBounds } from './replica-bounds.ts';
 export { advisoryViolations, mandatoryViolations, runPlatformRules, type ManifestObjects } from './run-platform-rules.ts';
+export { checkShardIsolation, shardIsolationRule, type ShardIsolationConfig } from './shard-isolation.ts';
 export { checkTeamQuota, teamQuotaRule, type TeamQuotaConfig } from './team-quota.ts';
 export { checkVirtualServiceNamespace, virtualServiceNamespaceRule, type VirtualServiceNamespaceConfig } from './virtualservice-namespace.ts';

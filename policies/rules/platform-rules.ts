@@ -13,6 +13,7 @@ import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
 import { podSecurityRestrictedRule, type PodSecurityRestrictedConfig } from './pod-security-restricted.ts';
 import { realtimeDisruptionBudgetRule, type RealtimeDisruptionBudgetConfig } from './realtime-disruption-budget.ts';
 import { realtimeMinReplicasRule, type RealtimeMinReplicasConfig } from './realtime-min-replicas.ts';
+import { shardIsolationRule, type ShardIsolationConfig } from './shard-isolation.ts';
 import { teamQuotaRule, type TeamQuotaConfig } from './team-quota.ts';
 import { virtualServiceNamespaceRule, type VirtualServiceNamespaceConfig } from './virtualservice-namespace.ts';
 
@@ -24,6 +25,7 @@ export interface PlatformRuleConfigs {
   readonly 'image-registry': ImageRegistryConfig;
   readonly 'pod-security-restricted': PodSecurityRestrictedConfig;
   readonly 'virtualservice-namespace': VirtualServiceNamespaceConfig;
+  readonly 'shard-isolation': ShardIsolationConfig;
   readonly 'realtime-min-replicas': RealtimeMinReplicasConfig;
   readonly 'realtime-disruption-budget': RealtimeDisruptionBudgetConfig;
 }
@@ -42,6 +44,7 @@ export const PLATFORM_RULES: readonly PlatformRule[] = [
   imageRegistryRule,
   podSecurityRestrictedRule,
   virtualServiceNamespaceRule,
+  shardIsolationRule,
   realtimeMinReplicasRule,
   realtimeDisruptionBudgetRule,
 ];
@@ -70,6 +73,7 @@ export function ruleConfigsFromStack(stack: StackConfig): PlatformRuleConfigs {
     'image-registry': { allowedRegistries: [...stack.policies.allowedRegistries] },
     'pod-security-restricted': {},
     'virtualservice-namespace': { clusterDomain: CLUSTER_DOMAIN },
+    'shard-isolation': {},
     'realtime-min-replicas': { minReplicas: REALTIME_MIN_REPLICAS },
     'realtime-disruption-budget': {},
   };

@@ -30,6 +30,7 @@ import { formatBytes, formatMillicores } from '../../core/spec/quantity.ts';
 import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type KubeObject } from './kube-object.ts';
 import type { ManifestRule } from './manifest-rule.ts';
 import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
+import { shardCopyEntries } from './shard-copies.ts';
 import { containerDefaults, isBestEffort, podAmount, type ResourceSide } from './pod-resources.ts';
 import { formatQuotaExcess } from './quota-message.ts';
 import { replicaBounds } from './replica-bounds.ts';
@@ -96,26 +97,9 @@ function quotaCovers(quota: KubeObject, template: PodTemplate): boolean {
 
 /** The model copies (`model@tenant`) a shard's pods load, from the `models.json` of the ConfigMaps they mount. */
 function copyIdsOf(template: PodTemplate, objects: readonly KubeObject[]): string[] {
-  const ids: string[] = [];
-  for (const v of asList(template.spec.volumes)) {
-    const name = asString(asRecord(asRecord(v)?.configMap)?.name);
-    if (name === undefined) continue;
-    const configMap = objects.find((o) => isKind(o, '', 'ConfigMap') && nameOf(o) === name && (namespaceOf(o) ?? '') === (namespaceOf(template.object) ?? ''));
-    const text = asString(asRecord(configMap?.data)?.[SHARD_MODELS_KEY]);
-    if (text === undefined) continue;
-    let entries: unknown;
-    try {
-      entries = JSON.parse(text);
-    } catch {
-      continue;
-    }
-    for (const e of asList(entries)) {
-      const model = asString(asRecord(e)?.model);
-      const tenant = asString(asRecord(e)?.tenant);
-      if (model) ids.push(tenant ? `${model}@${tenant}` : model);
-    }
-  }
-  return ids;
+  return shardCopyEntries(template, objects)
+    .filter((e) => e.model)
+    .map((e) => (e.tenant ? `${e.model}@${e.tenant}` : e.model!));
 }
 
 /** The team a namespace belongs to: the `modelfleet.io/team` label of the quota or the Namespace, else the namespace name. */

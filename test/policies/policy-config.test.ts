@@ -41,6 +41,7 @@ describe('modelfleet:policies', () => {
         'image-registry': 'mandatory',
         'pod-security-restricted': 'mandatory',
         'virtualservice-namespace': 'mandatory',
+        'shard-isolation': 'mandatory',
         'realtime-min-replicas': 'advisory',
         'realtime-disruption-budget': 'mandatory',
       },
@@ -89,7 +90,7 @@ describe('modelfleet:policies', () => {
     ).toBe(
       [
         'Pulumi.t.yaml: modelfleet:policies.enforcement.pod-security: unknown rule "pod-security"; did you mean "pod-security-restricted"?',
-        'Pulumi.t.yaml: modelfleet:policies.enforcement.no-such-rule: unknown rule "no-such-rule"; the rules are team-quota, gpu-pool-placement, container-resources, image-registry, pod-security-restricted, virtualservice-namespace, realtime-min-replicas, realtime-disruption-budget',
+        'Pulumi.t.yaml: modelfleet:policies.enforcement.no-such-rule: unknown rule "no-such-rule"; the rules are team-quota, gpu-pool-placement, container-resources, image-registry, pod-security-restricted, virtualservice-namespace, shard-isolation, realtime-min-replicas, realtime-disruption-budget',
       ].join('\n'),
     );
     expect(issues('config:\n  modelfleet:policies: { allowedRegistries: [] }\n')).toBe('Pulumi.t.yaml: modelfleet:policies.allowedRegistries: must list at least 1 entry');

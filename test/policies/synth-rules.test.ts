@@ -63,6 +63,7 @@ describe('platform rules in synth', () => {
         '| `image-registry` | mandatory | pass |',
         '| `pod-security-restricted` | mandatory | pass |',
         '| `virtualservice-namespace` | mandatory | pass |',
+        '| `shard-isolation` | mandatory | pass |',
         '| `realtime-min-replicas` | advisory | 1 warning |',
         '| `realtime-disruption-budget` | mandatory | pass |',
         '',

@@ -1,0 +1,40 @@
+/**
+ * The model copies behind a shard's pods, read back from the `models.json`
+ * of the ConfigMaps its pod template mounts (`SHARD_MODELS_KEY`).
+ */
+import { SHARD_MODELS_KEY } from '../../core/plan/shard-labels.ts';
+import { asList, asRecord, asString, isKind, nameOf, namespaceOf, type KubeObject } from './kube-object.ts';
+import type { PodTemplate } from './pod-templates.ts';
+
+/** One entry of a shard's `models.json`. */
+export interface ShardCopyEntry {
+  /** The logical model (or, in older files, the Triton name). */
+  readonly model?: string;
+  readonly tenant?: string;
+}
+
+/** Every `models.json` entry of the ConfigMaps `template` mounts in its namespace; unreadable files are skipped. */
+export function shardCopyEntries(template: PodTemplate, objects: readonly KubeObject[]): ShardCopyEntry[] {
+  const out: ShardCopyEntry[] = [];
+  const namespace = namespaceOf(template.object) ?? 'default';
+  for (const v of asList(template.spec.volumes)) {
+    const name = asString(asRecord(asRecord(v)?.configMap)?.name);
+    if (name === undefined) continue;
+    const configMap = objects.find((o) => isKind(o, '', 'ConfigMap') && nameOf(o) === name && (namespaceOf(o) ?? 'default') === namespace);
+    const text = asString(asRecord(configMap?.data)?.[SHARD_MODELS_KEY]);
+    if (text === undefined) continue;
+    let entries: unknown;
+    try {
+      entries = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    for (const e of asList(entries)) {
+      const entry = asRecord(e);
+      const model = asString(entry?.model) ?? asString(entry?.name);
+      const tenant = asString(entry?.tenant);
+      out.push({ ...(model !== undefined ? { model } : {}), ...(tenant ? { tenant } : {}) });
+    }
+  }
+  return out;
+}
