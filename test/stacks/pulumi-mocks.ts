@@ -44,18 +44,33 @@ interface Monitor {
   registerResource(req: RegisterResourceRequest, callback: Callback): Promise<void>;
 }
 
+/** Options of `setRecordingMocks`. */
+export interface RecordingMocksOptions {
+  /** The organization `pulumi.getOrganization()` returns. @default - none: it throws, as in test mode */
+  readonly organization?: string;
+  /** Outputs every `pulumi:pulumi:StackReference` resolves to (the referenced stack's last outputs). @default - none */
+  readonly stackReferenceOutputs?: Record<string, unknown>;
+  /** Collects the name of every StackReference read (a read, not a registration, so the recorder does not see it). */
+  readonly stackReferencesRead?: string[];
+}
+
 /** Installs recording mocks; call it before any resource is constructed. */
-export async function setRecordingMocks(project: string, stack: string): Promise<Recorder> {
+export async function setRecordingMocks(project: string, stack: string, options: RecordingMocksOptions = {}): Promise<Recorder> {
   const registrations: Registration[] = [];
   let waiters: { count: number; resolve: (r: Registration[]) => void }[] = [];
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => ({ id: `${args.name}_id`, state: args.inputs }),
+      newResource: (args) => {
+        if (args.type !== 'pulumi:pulumi:StackReference') return { id: `${args.name}_id`, state: args.inputs };
+        options.stackReferencesRead?.push(String(args.inputs.name ?? args.id));
+        return { id: String(args.inputs.name ?? args.id), state: { ...args.inputs, outputs: options.stackReferenceOutputs ?? {}, secretOutputNames: [] } };
+      },
       call: (args) => args.inputs,
     },
     project,
     stack,
     false,
+    options.organization,
   );
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
   const original = monitor.registerResource.bind(monitor);
