@@ -8,6 +8,7 @@ import type { ModelRoutes } from '../core/plan/route-table.ts';
 import type { Shard } from '../core/plan/shard-plan.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
+import { safeId } from './construct-id.ts';
 import { ModelRoute } from './model-route.ts';
 import { ShardAuthorization } from './shard-authorization.ts';
 import { ShardGrpcGuard } from './shard-grpc-guard.ts';
@@ -15,15 +16,6 @@ import { ShardTrafficPolicy } from './shard-traffic-policy.ts';
 import { TeamNetworkPolicy } from './team-network-policy.ts';
 import { TeamTenancy } from './team-tenancy.ts';
 import { TritonShard } from './triton-shard.ts';
-
-/**
- * A construct id for a name that may also be a member of every object (a
- * model named "constructor"), which the `constructs` library's child table
- * would take for an existing child. Object names never derive from ids.
- */
-export function safeId(name: string): string {
-  return name in Object.prototype ? `${name}_` : name;
-}
 
 /** Properties for `FleetChart`. */
 export interface FleetChartProps {

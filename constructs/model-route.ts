@@ -16,6 +16,7 @@ import {
   type ModelRoutes,
 } from '../core/plan/route-table.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
+import { safeId } from './construct-id.ts';
 import type { HttpMatchRequest, HttpRoute, StringMatch } from './imports/networking.istio.io.ts';
 import { TRITON_GRPC_PORT, TRITON_HTTP_PORT } from './triton-shard.ts';
 import { VirtualService } from './virtual-service.ts';
@@ -89,7 +90,7 @@ export class ModelRoute extends Construct {
     const { routes, stack } = props;
     this.virtualServices = routes.parts.map(
       (part) =>
-        new VirtualService(this, part.name in Object.prototype ? `${part.name}_` : part.name, {
+        new VirtualService(this, safeId(part.name), {
           metadata: {
             name: part.name,
             namespace: routes.namespace,
