@@ -32,23 +32,17 @@
  * Istio root namespace included). The rule checks that the objects exist and
  * select the pods, not what their rules say.
  */
-import { LABEL, MANAGED_BY, SHARD_MODELS_KEY, TRITON_APP_NAME } from '../../core/plan/shard-labels.ts';
+import { LABEL, MANAGED_BY, TRITON_APP_NAME } from '../../core/plan/shard-labels.ts';
 import { compareStrings } from '../../core/util/compare.ts';
-import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type FieldPath, type KubeObject } from './kube-object.ts';
+import { asRecord, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type FieldPath, type KubeObject } from './kube-object.ts';
 import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
 import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
 import { shardCopyEntries } from './shard-copies.ts';
+import { INJECTION_LABEL, injectionOptOut, namespaceBlocksInjection, podOptsIn, REVISION_LABEL } from './sidecar-injection.ts';
 import { listContributors } from './quota-message.ts';
 
 /** Configuration of `shard-isolation` (none). */
 export type ShardIsolationConfig = Readonly<Record<string, never>>;
-
-/** Pod label and annotation with which a pod opts in to, or out of, sidecar injection. */
-const INJECT = 'sidecar.istio.io/inject';
-/** Namespace label that turns injection on (`enabled`) or off (anything else). */
-const INJECTION_LABEL = 'istio-injection';
-/** Namespace (or pod) label naming the Istio revision whose injector adds the sidecar. */
-const REVISION_LABEL = 'istio.io/rev';
 
 const NO_SIDECAR = "without the sidecar nothing enforces the shard's AuthorizationPolicies and gRPC guard, and a tenant could reach another tenant's copy";
 
@@ -64,11 +58,6 @@ function shardsIn(objects: readonly KubeObject[]): ShardWorkload[] {
   return podTemplatesIn(objects)
     .filter((t) => isKind(t.object, 'apps', 'Deployment') && label(t, LABEL.name) === TRITON_APP_NAME && label(t, LABEL.managedBy) === MANAGED_BY)
     .map((template) => ({ template, namespace: namespaceOf(template.object) ?? 'default' }));
-}
-
-/** Path of the pod template's `metadata` inside a Deployment. */
-function templateMetadataPath(template: PodTemplate): FieldPath {
-  return [...template.path.slice(0, -1), 'metadata'];
 }
 
 /** Whether a non-empty label map is carried by `labels`. */
@@ -98,42 +87,6 @@ function tenantedCopiesOf(shard: ShardWorkload, objects: readonly KubeObject[]):
     .map((e) => `${e.model ?? '(unnamed)'}@${e.tenant}`);
 }
 
-/** What keeps the sidecar from a shard's pods, decided by the pod template alone; `undefined` when the template allows it. */
-function podOptOut(shard: ShardWorkload): { path: FieldPath; what: string; fix: string } | undefined {
-  const { template } = shard;
-  if (template.spec.hostNetwork === true) {
-    return { path: [...template.path, 'hostNetwork'], what: 'runs its pods on the host network (hostNetwork: true), where Istio injects no sidecar', fix: 'remove hostNetwork' };
-  }
-  const meta = templateMetadataPath(template);
-  if (template.labels[INJECT] === 'false') {
-    return { path: [...meta, 'labels', INJECT], what: `opts its pods out of the Istio sidecar (pod template label ${INJECT}: "false")`, fix: 'remove the label' };
-  }
-  const annotations = asStringMap(asRecord(valueAt(template.object, meta))?.annotations);
-  if (annotations[INJECT] === 'false') {
-    return { path: [...meta, 'annotations', INJECT], what: `opts its pods out of the Istio sidecar (pod template annotation ${INJECT}: "false")`, fix: 'remove the annotation' };
-  }
-  return undefined;
-}
-
-/** Whether the pod template opts in to injection (honoured only where the Namespace has no injection label). */
-function podOptsIn(template: PodTemplate): boolean {
-  return template.labels[INJECT] === 'true' || template.labels[REVISION_LABEL] !== undefined;
-}
-
-/**
- * Why the Namespace does not get the sidecar into the shard's pods, or
- * `undefined` when it does (or the pod opts in where the Namespace lets it).
- */
-function namespaceBlocks(shard: ShardWorkload, namespace: KubeObject): { path: FieldPath; what: string } | undefined {
-  const labels = labelsOf(namespace);
-  const injection = labels[INJECTION_LABEL];
-  // The injector's webhooks: a namespace label decides; without one, the pod's own labels opt in.
-  if (injection !== undefined) return injection === 'enabled' ? undefined : { path: ['metadata', 'labels', INJECTION_LABEL], what: `is labelled ${INJECTION_LABEL}=${injection}` };
-  if (labels[REVISION_LABEL] !== undefined) return undefined;
-  if (podOptsIn(shard.template)) return undefined;
-  return { path: ['metadata', 'labels'], what: `has no sidecar injection label (${INJECTION_LABEL}=enabled or ${REVISION_LABEL}=<revision>)` };
-}
-
 /** Reports every shard whose pods miss the sidecar, an ALLOW or DENY AuthorizationPolicy, or (with tenanted copies) the gRPC guard EnvoyFilter. */
 export function checkShardIsolation(objects: readonly KubeObject[], _config: ShardIsolationConfig, report: ReportViolation): void {
   const shards = shardsIn(objects);
@@ -145,7 +98,7 @@ export function checkShardIsolation(objects: readonly KubeObject[], _config: Sha
   const blockedBy = new Map<KubeObject, { path: FieldPath; what: string; shards: string[] }>();
   for (const shard of shards) {
     const namespace = namespaces.get(shard.namespace);
-    const blocked = namespace && !podOptOut(shard) ? namespaceBlocks(shard, namespace) : undefined;
+    const blocked = namespace && !injectionOptOut(shard.template) ? namespaceBlocksInjection(namespace, shard.template) : undefined;
     if (!namespace || !blocked) continue;
     const entry = blockedBy.get(namespace) ?? { ...blocked, shards: [] };
     entry.shards.push(describeObject(shard.template.object));
@@ -167,7 +120,7 @@ export function checkShardIsolation(objects: readonly KubeObject[], _config: Sha
     const inNamespace = (o: KubeObject) => (namespaceOf(o) ?? 'default') === shard.namespace;
 
     // 1b. The sidecar, as the pod template or a missing Namespace decides.
-    const optOut = podOptOut(shard);
+    const optOut = injectionOptOut(shard.template);
     if (optOut) {
       report(object, optOut.path, `${who} but ${optOut.what}; ${NO_SIDECAR}; ${optOut.fix}`);
     } else if (!namespaces.has(shard.namespace) && !podOptsIn(shard.template)) {

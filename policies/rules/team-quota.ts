@@ -24,13 +24,14 @@
  * as a native sidecar (beside every init container) unless the pod says
  * `sidecar.istio.io/nativeSidecar: "false"`: the larger of the two layouts.
  */
-import { LABEL, SHARD_MODELS_KEY } from '../../core/plan/shard-labels.ts';
+import { LABEL } from '../../core/plan/shard-labels.ts';
 import { ISTIO_DEFAULT_SIDECAR_RESOURCES, NATIVE_SIDECAR_ANNOTATION, SIDECAR_RESOURCE_ANNOTATIONS } from '../../core/plan/sidecar-resources.ts';
 import { formatBytes, formatMillicores } from '../../core/spec/quantity.ts';
-import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type KubeObject } from './kube-object.ts';
+import { asList, asRecord, asString, describeObject, isKind, labelsOf, namespaceOf, nameOf, type KubeObject } from './kube-object.ts';
 import type { ManifestRule } from './manifest-rule.ts';
 import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
 import { shardCopyEntries } from './shard-copies.ts';
+import { podAnnotationsOf, sidecarInjected } from './sidecar-injection.ts';
 import { containerDefaults, isBestEffort, podAmount, type ResourceSide } from './pod-resources.ts';
 import { formatQuotaExcess } from './quota-message.ts';
 import { replicaBounds } from './replica-bounds.ts';
@@ -109,33 +110,14 @@ function teamOf(quota: KubeObject, objects: readonly KubeObject[]): string {
   return labelsOf(quota)[LABEL.team] ?? (ns ? labelsOf(ns)[LABEL.team] : undefined) ?? namespace;
 }
 
-/** Annotations of the pods of `template` (the template's; a Pod's own). */
-function podAnnotationsOf(template: PodTemplate): Readonly<Record<string, string>> {
-  const meta = template.path.length === 1 ? template.object.metadata : asRecord(valueAt(template.object, template.path.slice(0, -1)))?.metadata;
-  return asStringMap(asRecord(meta)?.annotations);
-}
-
-/** Whether Istio's injector (default install) adds a sidecar to the pods of `template`. */
-function sidecarInjected(template: PodTemplate, annotations: Readonly<Record<string, string>>, objects: readonly KubeObject[]): boolean {
-  if (template.spec.hostNetwork === true) return false;
-  const pod = template.labels['sidecar.istio.io/inject'];
-  if (pod === 'false' || annotations['sidecar.istio.io/inject'] === 'false') return false;
-  const namespace = namespaceOf(template.object) ?? '';
-  const ns = objects.find((o) => isKind(o, '', 'Namespace') && nameOf(o) === namespace);
-  const labels = ns ? labelsOf(ns) : {};
-  // The injector's webhooks: a namespace label decides; without one, the pod's own labels opt in.
-  if (labels['istio-injection'] !== undefined) return labels['istio-injection'] === 'enabled';
-  if (labels['istio.io/rev'] !== undefined) return true;
-  return pod === 'true' || template.labels['istio.io/rev'] !== undefined;
-}
-
 /**
  * The pod spec of `template` as admitted: with the Istio sidecar and its init
  * container when the injector adds them, sized like the injector sizes them.
  */
 function admitted(template: PodTemplate, objects: readonly KubeObject[]): PodTemplate {
+  const namespace = namespaceOf(template.object) ?? '';
+  if (!sidecarInjected(template, objects.find((o) => isKind(o, '', 'Namespace') && nameOf(o) === namespace))) return template;
   const annotations = podAnnotationsOf(template);
-  if (!sidecarInjected(template, annotations, objects)) return template;
   const a = SIDECAR_RESOURCE_ANNOTATIONS;
   const annotated = Object.values(a).some((key) => annotations[key] !== undefined);
   const d = ISTIO_DEFAULT_SIDECAR_RESOURCES;
