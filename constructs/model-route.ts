@@ -11,7 +11,6 @@ import {
   canaryBuckets,
   keySpaceRegex,
   requestIdBelow,
-  type CopyDestination,
   type ModelRoutePart,
   type ModelRoutes,
 } from '../core/plan/route-table.ts';
@@ -159,9 +158,4 @@ export function httpRoutes(routes: ModelRoutes, part: ModelRoutePart, stack: Sta
     });
   }
   return out;
-}
-
-/** Every copy a model's routes send requests to. */
-export function routedCopies(routes: ModelRoutes): readonly CopyDestination[] {
-  return routes.parts.flatMap((p) => p.copies);
 }

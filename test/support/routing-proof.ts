@@ -26,6 +26,7 @@ import type { StackConfig } from '../../core/stack/stack-config.ts';
 import {
   authorize,
   grpcRequest,
+  idOf,
   ingressAllowed,
   routeAtGateway,
   type AuthorizationPolicy,
@@ -86,8 +87,6 @@ export function requestIdInBucket(bucket: number): string {
   return `${bucket.toString(16).padStart(3, '0')}e5a7c-1d2b-4c3d-8e4f-0123456789ab`;
 }
 
-/** `namespace/name` of an object. */
-const idOf = (o: K8sObject<unknown>) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 /**
  * Routes `request` at the gateway, checking that at most one VirtualService has
