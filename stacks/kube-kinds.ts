@@ -35,6 +35,17 @@ export interface KubeKind {
 /** The object as the typed class's args: the rendered object is that shape, minus TypeScript's knowledge of it. */
 const args = <T>(object: KubeObject): T => object as unknown as T;
 
+/** A namespaced custom resource: every field passes, registered as a `CustomResource`. */
+function namespacedCustomResource(apiVersion: string, kind: string): KubeKind {
+  return {
+    apiVersion,
+    kind,
+    namespaced: true,
+    fields: '*',
+    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
+  };
+}
+
 /** Every kind the program can apply. */
 export const KUBE_KINDS: readonly KubeKind[] = [
   {
@@ -107,48 +118,12 @@ export const KUBE_KINDS: readonly KubeKind[] = [
     fields: ['spec'],
     register: (name, o, opts) => new k8s.policy.v1.PodDisruptionBudget(name, args(o), opts),
   },
-  {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'VirtualService',
-    namespaced: true,
-    fields: '*',
-    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
-  },
-  {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'DestinationRule',
-    namespaced: true,
-    fields: '*',
-    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
-  },
-  {
-    apiVersion: 'security.istio.io/v1',
-    kind: 'AuthorizationPolicy',
-    namespaced: true,
-    fields: '*',
-    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
-  },
-  {
-    apiVersion: 'networking.istio.io/v1alpha3',
-    kind: 'EnvoyFilter',
-    namespaced: true,
-    fields: '*',
-    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
-  },
-  {
-    apiVersion: 'keda.sh/v1alpha1',
-    kind: 'ScaledObject',
-    namespaced: true,
-    fields: '*',
-    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
-  },
-  {
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'ServiceMonitor',
-    namespaced: true,
-    fields: '*',
-    register: (name, o, opts) => new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(o), opts),
-  },
+  namespacedCustomResource('networking.istio.io/v1', 'VirtualService'),
+  namespacedCustomResource('networking.istio.io/v1', 'DestinationRule'),
+  namespacedCustomResource('security.istio.io/v1', 'AuthorizationPolicy'),
+  namespacedCustomResource('networking.istio.io/v1alpha3', 'EnvoyFilter'),
+  namespacedCustomResource('keda.sh/v1alpha1', 'ScaledObject'),
+  namespacedCustomResource('monitoring.coreos.com/v1', 'ServiceMonitor'),
 ];
 
 const byKey = new Map(KUBE_KINDS.map((k) => [`${k.apiVersion} ${k.kind}`, k]));
