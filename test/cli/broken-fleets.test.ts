@@ -273,6 +273,14 @@ const fleets: readonly BrokenFleet[] = [
   },
   { name: 'team-over-quota', problems: ['@/models/teams.ts: [0].quota.gpu: team fraud requests 8 GPUs at max replicas, quota is 4 GPUs (txn-scorer@acme, txn-scorer@globex); raise the quota or lower the tiers\' maxReplicas'] },
   { name: 'team-over-memory-quota', problems: ['@/models/teams.ts: [0].quota.memory: team fraud requests 106Gi memory at max replicas, quota is 8Gi memory (txn-scorer@acme, txn-scorer@globex); raise the quota or lower the tiers\' maxReplicas'] },
+  {
+    name: 'bad-callers',
+    problems: [
+      '@/models/teams.ts: [0].callers.namespaces[0]: "Checkout" is not a DNS label: use lower-case letters, digits and "-", starting and ending with a letter or digit; try "checkout"',
+      '@/models/teams.ts: [0].callers.principals[0]: "spiffe://cluster.local/ns/checkout/sa/api" starts with "spiffe://"; Istio principals leave it out: write "cluster.local/ns/checkout/sa/api"',
+      '@/models/teams.ts: [0].callers.serviceAccounts: unknown field "serviceAccounts"; remove it (known fields: namespaces, principals)',
+    ],
+  },
   // Files that do not load or do not export a model
   { name: 'syntax-error', problems: ['@/models/fraud/txn-scorer.ts: -: failed to load: syntax error at line 6, column 2: Expected "}" but found "tier"'] },
   { name: 'throws-on-import', problems: ['@/models/fraud/txn-scorer.ts: -: failed to load: it threw SyntaxError at line 3: Unexpected token \'o\', "not json" is not valid JSON; make the file load without throwing'] },
