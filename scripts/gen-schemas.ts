@@ -4,8 +4,8 @@
  * (see `core/validate/vendored-schemas.ts` and `docs/validation.md`).
  *
  * Run with `npm run gen:schemas [-- CRD_DIR]` (or `npx tsx scripts/gen-schemas.ts [CRD_DIR]`).
- * CRD_DIR defaults to `../shared/reference/crds` beside the repository
- * (verbatim upstream CRD YAML, see its README for provenance). The output is
+ * CRD_DIR defaults to `vendor/crds` (verbatim upstream CRD YAML, provenance
+ * and sha256 in its README). The output is
  * deterministic, so CI can regenerate and `git diff --exit-code core/validate/schemas`;
  * `test/core/validate/vendored-schemas.test.ts` does the same comparison.
  *
@@ -19,9 +19,8 @@
  *   three quarters of the bytes and validate nothing).
  *
  * To validate a new kind, add it to `BUILTIN_KINDS` or `CUSTOM_RESOURCES`
- * (and the CRD file to CRD_DIR, or to `core/validate/crds/` with `crdDir:
- * REPO_CRD_DIR` and its provenance in that directory's README), run this
- * script and commit the result.
+ * (and the CRD file to `vendor/crds/`, with its provenance and sha256 in that
+ * directory's README), run this script and commit the result.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { isJsonObject, type JsonSchema } from '../core/validate/strict-schema.ts';
+import { VENDORED_CRD_DIR } from './vendored-crds.ts';
 import {
   BUILTIN_SCHEMAS_FILE,
   CUSTOM_RESOURCE_SCHEMAS_FILE,
@@ -65,22 +65,8 @@ export interface CustomResourceSpec {
   readonly source: string;
   /** Licence of the upstream file. */
   readonly license: string;
-  /**
-   * Directory of the CRD file when it is vendored in this repository instead
-   * of CRD_DIR (see `REPO_CRD_DIR`).
-   *
-   * @default - CRD_DIR
-   */
-  readonly crdDir?: string;
 }
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/**
- * CRDs vendored in this repository (`core/validate/crds/`, provenance in its
- * README): the EnvoyFilter CRD, which `../shared/reference/crds` does not hold.
- */
-export const REPO_CRD_DIR = join(REPO, 'core', 'validate', 'crds');
 
 /** Custom resources synth renders. */
 export const CUSTOM_RESOURCES: readonly CustomResourceSpec[] = [
@@ -117,16 +103,15 @@ export const CUSTOM_RESOURCES: readonly CustomResourceSpec[] = [
   },
   {
     crdFile: 'networking.istio.io_envoyfilters.yaml',
-    crdDir: REPO_CRD_DIR,
     version: 'v1alpha3',
     source:
-      'github.com/istio/api commit 00017fa37746a08c4799b58636c59399b66c63dd (not the 1.30.3 tag: see core/validate/crds/README.md), kubernetes/customresourcedefinitions.gen.yaml',
+      'github.com/istio/api commit 00017fa37746a08c4799b58636c59399b66c63dd (not the 1.30.3 tag: see vendor/crds/README.md), kubernetes/customresourcedefinitions.gen.yaml',
     license: 'Apache-2.0',
   },
 ];
 
-/** Default CRD directory: `shared/reference/crds` beside the repository. */
-export const DEFAULT_CRD_DIR = join(REPO, '..', 'shared', 'reference', 'crds');
+/** Default CRD directory: the CRDs vendored in `vendor/crds/` (provenance in its README). */
+export const DEFAULT_CRD_DIR = VENDORED_CRD_DIR;
 
 const GENERATED_BY = 'scripts/gen-schemas.ts; do not edit (npm run gen:schemas)';
 
@@ -223,7 +208,7 @@ interface Crd {
 /** The text of `custom-resources.json`: `CUSTOM_RESOURCES` from the CRDs in `crdDir`. */
 export function generateCustomResourceSchemas(crdDir: string = DEFAULT_CRD_DIR): string {
   const kinds: CustomResourceSchema[] = CUSTOM_RESOURCES.map((spec) => {
-    const text = readFileSync(join(spec.crdDir ?? crdDir, spec.crdFile), 'utf8');
+    const text = readFileSync(join(crdDir, spec.crdFile), 'utf8');
     const crds = parseAllDocuments(text)
       .map((d) => d.toJS() as Crd | null)
       .filter((c): c is Crd => c?.kind === 'CustomResourceDefinition');

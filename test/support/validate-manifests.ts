@@ -8,7 +8,7 @@
  *   `kubernetes-models@4.3.1`), vendored in `core/validate/schemas/`.
  * - Custom resources: Istio VirtualService, KEDA ScaledObject and
  *   prometheus-operator ServiceMonitor, from their upstream CRDs (vendored
- *   from `shared/reference/crds/`), with `metadata` checked as an ObjectMeta.
+ *   in `vendor/crds/`), with `metadata` checked as an ObjectMeta.
  *
  * "Strict" means unknown fields are errors, as with `kubectl apply
  * --validate=strict`, and `null` is rejected where an optional field is
@@ -18,16 +18,12 @@
  * @example
  * expect(validateManifests(objects)).toEqual([]);
  */
-import { fileURLToPath } from 'node:url';
 import { defaultManifestValidator } from '../../core/validate/manifest-validator.ts';
 import { isJsonObject } from '../../core/validate/strict-schema.ts';
 import { KUBERNETES_SCHEMA_VERSION } from '../../core/validate/vendored-schemas.ts';
 
 export { strictSchema } from '../../core/validate/strict-schema.ts';
 export { KUBERNETES_SCHEMA_VERSION };
-
-/** Directory of the reference CRDs the vendored schemas come from (override with `MODELFLEET_CRDS_DIR`). */
-export const CRDS_DIR = process.env.MODELFLEET_CRDS_DIR ?? fileURLToPath(new URL('../../../shared/reference/crds/', import.meta.url));
 
 /** `apiVersion/kind` pairs that `validateManifest()` knows, sorted. */
 export function knownKinds(): string[] {
