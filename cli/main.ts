@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { checkInstance, ItemTooLargeError, packVectors } from '../core/packer/pack-vectors.ts';
+import { runExplain } from './explain-command.ts';
 import { runRebalance } from './rebalance-command.ts';
 import { runSynth } from './synth-command.ts';
 
@@ -64,6 +65,29 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
           ...(opts.lockfile !== undefined ? { lockfile: opts.lockfile } : {}),
           ...(opts.maxMoves !== undefined ? { maxMoves: opts.maxMoves } : {}),
+        },
+        io,
+      );
+    });
+
+  program
+    .command('explain')
+    .description('where each copy of a model lives, why, its share of the shard, its route (with curl and grpcurl lines) and the rules that apply')
+    .argument('<model>', 'model name')
+    .option('--tenant <tenant>', 'only this tenant\'s copy (default: every copy of the model)')
+    .option('--models <dir>', 'fleet directory', 'models')
+    .option('--stack <name>', 'stack whose Pulumi.<name>.yaml config to use (default: the embedded default stack)')
+    .option('--lockfile <file>', 'placement lockfile (default: beside the models directory)')
+    .option('--json', 'print the explanation as JSON')
+    .action(async (model: string, opts: { tenant?: string; models: string; stack?: string; lockfile?: string; json?: boolean }) => {
+      code = await runExplain(
+        {
+          model,
+          modelsDir: opts.models,
+          ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
+          ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
+          ...(opts.lockfile !== undefined ? { lockfile: opts.lockfile } : {}),
+          json: opts.json === true,
         },
         io,
       );

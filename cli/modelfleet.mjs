@@ -4,5 +4,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `modelfleet explain … | head`: a reader that closes the pipe early is not an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));
