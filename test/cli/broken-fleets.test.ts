@@ -3,37 +3,32 @@
  * its own as `FILE: FIELD: message` (with the offending value and the fix),
  * the count line last, and `--out` left exactly as it was. One fixture per
  * folder in test/fixtures/broken/ (see docs/errors.md for what each checks).
+ *
+ * The fixtures run through `main()` in this process (`runCliInProcess`);
+ * representative ones also run through the real binary, which must print
+ * exactly the same, with no stack trace.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it, type ExpectStatic } from 'vitest';
 import { OutputWriteError, writeOutputAtomically } from '../../cli/write-output.ts';
+import { CLI, ROOT, runCliInProcess, runCliProcess, runCliProcessAsync, type CliRun } from '../support/run-cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'cli/modelfleet.mjs');
 const BROKEN = 'test/fixtures/broken';
 const scratch = mkdtempSync(join(tmpdir(), 'modelfleet-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-export function runCli(args: string[], cwd = ROOT) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** `runCli` without blocking, so the fixture cases run side by side. */
-function runCliAsync(args: string[], cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/**
+ * Fixtures whose messages quote the line a fleet file threw at: only the
+ * binary shows them as users see them. (Inside vitest, its own stack-trace
+ * source mapping replaces the one tsx enables, so in process the line of an
+ * error thrown while importing a fleet file is the transformed file's.)
+ */
+const BINARY_ONLY = ['throws-on-import', 'throws-error'];
+/** Fixtures that run through the binary: those above, a compile error, a non-Error throw, many files at once, a lockfile. */
+const THROUGH_THE_BINARY = [...BINARY_ONLY, 'syntax-error', 'throws-non-error', 'many-files', 'lockfile-conflicting-copies'];
 
 /** A previous output directory with known contents, to prove it is untouched. */
 function previousOutput(name: string): { dir: string; snapshot: () => Record<string, string> } {
@@ -65,7 +60,7 @@ const leftovers = (name: string) => readdirSync(scratch).filter((e) => e.startsW
  * Asserts a failed run: exit 1, nothing on stdout, and stderr exactly the
  * problem lines in order, each `FILE: FIELD: message`, then the count line.
  */
-function expectProblems(result: { code: number | null; stdout: string; stderr: string }, problems: readonly string[], expect: ExpectStatic = globalExpect): void {
+function expectProblems(result: CliRun, problems: readonly string[], expect: ExpectStatic = globalExpect): void {
   expect(result.stderr).not.toMatch(/\n\s+at /); // no stack traces
   const lines = result.stderr.split('\n');
   expect(lines.pop()).toBe(''); // ends with a newline
@@ -357,22 +352,32 @@ describe('synth on broken fleets', () => {
     expect([...fleets.map((f) => f.name), 'unknown-pool'].sort()).toEqual(folders);
   });
 
-  it.concurrent.for(fleets)('$name: exit 1, every problem as FILE: FIELD: message, --out untouched', async ({ name, problems }, { expect }) => {
+  it.for(fleets.filter((f) => !BINARY_ONLY.includes(f.name)))('$name: exit 1, every problem as FILE: FIELD: message, --out untouched', async ({ name, problems }) => {
     const out = previousOutput(name);
     const before = out.snapshot();
     const lockfile = join(ROOT, BROKEN, name, 'placement.lock.json');
     const lockBefore = existsSync(lockfile) ? readFileSync(lockfile, 'utf8') : undefined;
-    const result = await runCliAsync(['synth', '--models', `${BROKEN}/${name}/models`, '--out', out.dir]);
-    expectProblems(result, problems.map((p) => p.replaceAll('@/', `${BROKEN}/${name}/`)), expect);
+    const result = await runCliInProcess(['synth', '--models', `${BROKEN}/${name}/models`, '--out', out.dir]);
+    expectProblems(result, problems.map((p) => p.replaceAll('@/', `${BROKEN}/${name}/`)));
     expect(out.snapshot()).toEqual(before);
     expect(leftovers(name)).toEqual([]);
     expect(existsSync(lockfile) ? readFileSync(lockfile, 'utf8') : undefined).toBe(lockBefore);
   });
 
-  it('unknown-pool: a stack whose tiers name undefined pools (stack files are read from the working directory)', () => {
+  it.concurrent.for(THROUGH_THE_BINARY)('%s through the binary: exit 1, the same lines, no stack trace, --out untouched', async (name, { expect }) => {
+    const { problems } = fleets.find((f) => f.name === name)!;
+    const out = previousOutput(`${name}-binary`);
+    const before = out.snapshot();
+    const result = await runCliProcessAsync(['synth', '--models', `${BROKEN}/${name}/models`, '--out', out.dir]);
+    expectProblems(result, problems.map((p) => p.replaceAll('@/', `${BROKEN}/${name}/`)), expect);
+    expect(out.snapshot()).toEqual(before);
+    expect(leftovers(`${name}-binary`)).toEqual([]);
+  });
+
+  it('unknown-pool: a stack whose tiers name undefined pools (stack files are read from the working directory)', async () => {
     const out = previousOutput('unknown-pool');
     const before = out.snapshot();
-    const result = runCli(['synth', '--stack', 'broken', '--out', out.dir], join(ROOT, BROKEN, 'unknown-pool'));
+    const result = await runCliInProcess(['synth', '--stack', 'broken', '--out', out.dir], join(ROOT, BROKEN, 'unknown-pool'));
     expectProblems(result, [
       'Pulumi.broken.yaml: modelfleet:tiers.realtime.pools[0]: pool "gpu-l4x" is not defined (did you mean "gpu-l4"?); defined pools are gpu-l4, gpu-a100-80g, cpu-std; use one of them or define the pool under modelfleet:pools',
       'Pulumi.broken.yaml: modelfleet:tiers.batch.pools[1]: pool "gpu-h100" is not defined; defined pools are gpu-l4, gpu-a100-80g, cpu-std; use one of them or define the pool under modelfleet:pools',
@@ -380,10 +385,10 @@ describe('synth on broken fleets', () => {
     expect(out.snapshot()).toEqual(before);
   });
 
-  it('a lockfile naming copies, shards, pools and teams the fleet no longer has is not an error: they are dropped, and the diff shows it', () => {
+  it('a lockfile naming copies, shards, pools and teams the fleet no longer has is not an error: they are dropped, and the diff shows it', async () => {
     const lockfile = join(scratch, 'stale.lock.json');
     copyFileSync(join(ROOT, 'test/fixtures/stale-lockfile/placement.lock.json'), lockfile);
-    const result = runCli(['synth', '--models', 'test/fixtures/stale-lockfile/models', '--out', join(scratch, 'stale-out'), '--lockfile', lockfile]);
+    const result = await runCliInProcess(['synth', '--models', 'test/fixtures/stale-lockfile/models', '--out', join(scratch, 'stale-out'), '--lockfile', lockfile]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     // txn-scorer@acme was locked on a pool the stack does not have (gpu-h100): it moves to the shard of its sibling.
@@ -436,30 +441,30 @@ describe('synth on broken fleets', () => {
     expect(leftovers('swap-failure')).toEqual([]);
   });
 
-  it('exits 2 on usage errors', () => {
-    expect(runCli(['synth', '--no-such-flag']).code).toBe(2);
-    expect(runCli(['frobnicate']).code).toBe(2);
-    expect(runCli([]).code).toBe(2);
+  it('exits 2 on usage errors', async () => {
+    expect((await runCliInProcess(['synth', '--no-such-flag'])).code).toBe(2);
+    expect((await runCliInProcess(['frobnicate'])).code).toBe(2);
+    expect(runCliProcess([]).code).toBe(2);
   });
 
-  it('refuses to replace a directory it did not write, and exits 2', () => {
+  it('refuses to replace a directory it did not write, and exits 2', async () => {
     const dir = join(scratch, 'precious');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'notes.txt'), 'keep me\n');
-    const { code, stderr } = runCli(['synth', '--models', 'models', '--out', dir]);
+    const { code, stderr } = await runCliInProcess(['synth', '--models', 'models', '--out', dir]);
     expect(code).toBe(2);
     expect(stderr).toContain('refusing to replace it');
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('keep me\n');
   });
 
-  it('reports a missing stack file', () => {
-    const { code, stderr } = runCli(['synth', '--stack', 'nope', '--out', join(scratch, 'nope')]);
+  it('reports a missing stack file', async () => {
+    const { code, stderr } = await runCliInProcess(['synth', '--stack', 'nope', '--out', join(scratch, 'nope')]);
     expect(code).toBe(1);
     expect(stderr).toContain('Pulumi.nope.yaml: -: stack file not found');
   });
 
   it('prints help', () => {
-    const { code, stdout } = runCli(['--help']);
+    const { code, stdout } = runCliProcess(['--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('synth');
     expect(stdout).toContain('pack');
