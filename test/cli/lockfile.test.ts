@@ -3,14 +3,12 @@
  * after, the diff printed and put in summary.md, `--frozen-lockfile` for CI,
  * and `rebalance` within a move budget.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCliInProcess as runCli } from '../support/run-cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'cli/modelfleet.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'modelfleet-lock-'));
 // The fleet copy must live inside the package so its `import … from "modelfleet"` resolves.
 mkdirSync(join(ROOT, '.tmp-fleet-copy'), { recursive: true });
@@ -19,11 +17,6 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
   rmSync(fleet, { recursive: true, force: true });
 });
-
-function runCli(args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const models = join(fleet, 'models');
 const lockfile = join(fleet, 'placement.lock.json');
@@ -50,61 +43,61 @@ describe('lockfile workflow', () => {
   // Room in the GPU quota for the shards these tests add.
   writeFileSync(join(models, 'teams.ts'), readFileSync(join(models, 'teams.ts'), 'utf8').replace("gpu: 16", 'gpu: 64'));
 
-  it('creates the lockfile beside the models directory, then reports no change', () => {
-    const first = synth();
+  it('creates the lockfile beside the models directory, then reports no change', async () => {
+    const first = await synth();
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('placement: no lockfile yet; 6 copies placed in 4 shards');
     expect(first.stdout).toContain('created ');
     expect(existsSync(lockfile)).toBe(true);
-    const again = synth();
+    const again = await synth();
     expect(again.stdout).toContain('placement: unchanged');
     expect(again.stdout).not.toContain('updated ');
     expect(readFileSync(join(scratch, 'out', 'summary.md'), 'utf8')).toContain('No copy moves; no shard is created or deleted.');
   });
 
-  it('places a new model without moving any copy, and shows the diff', () => {
+  it('places a new model without moving any copy, and shows the diff', async () => {
     writeModel('refund-risk', ['acme', 'globex']);
     const before = readFileSync(lockfile, 'utf8');
-    const frozen = synth('--frozen-lockfile');
+    const frozen = await synth('--frozen-lockfile');
     expect(frozen.code).toBe(1);
     expect(frozen.stderr).toContain('placement.lock.json: -: placement would change (2 added, 0 removed, 0 moved) and --frozen-lockfile is set');
     expect(readFileSync(lockfile, 'utf8')).toBe(before);
 
-    const result = synth();
+    const result = await synth();
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/placement: 2 added, 0 removed, 0 moved; shards: \d created, 0 deleted, \d changed/);
     expect(result.stdout).toContain('updated ');
     const summary = readFileSync(join(scratch, 'out', 'summary.md'), 'utf8');
     expect(summary).toContain('## Placement changes');
     expect(summary).toContain('`payments/refund-risk@acme` → payments-realtime-gpu-l4-');
-    expect(synth('--frozen-lockfile').code).toBe(0);
+    expect((await synth('--frozen-lockfile')).code).toBe(0);
   });
 
-  it('rebalances within a move budget and prints every move', () => {
+  it('rebalances within a move budget and prints every move', async () => {
     // Tenants leave: the lock keeps the holes, so shards can be saved.
     writeModel('refund-risk', ['acme', 'globex', 'hooli', 'initech', 'umbrella', 'vandelay', 'wayne', 'wonka']);
-    expect(synth().code).toBe(0);
+    expect((await synth()).code).toBe(0);
     writeModel('refund-risk', ['acme', 'hooli', 'umbrella', 'wayne']);
-    expect(synth().stdout).toMatch(/placement: 0 added, 4 removed, 0 moved/);
+    expect((await synth()).stdout).toMatch(/placement: 0 added, 4 removed, 0 moved/);
     const shardsBefore = Object.keys(JSON.parse(readFileSync(lockfile, 'utf8')).shards).length;
 
-    const none = runCli(['rebalance', '--models', models, '--max-moves', '0']);
+    const none = await runCli(['rebalance', '--models', models, '--max-moves', '0']);
     expect(none.code).toBe(0);
     expect(none.stdout).toMatch(/^no shard can be saved within --max-moves 0/);
 
-    const result = runCli(['rebalance', '--models', models]);
+    const result = await runCli(['rebalance', '--models', models]);
     expect(result.code).toBe(0);
     const moves = result.stdout.split('\n').filter((l) => l.startsWith('payments/'));
     expect(moves.length).toBeGreaterThan(0);
     for (const line of moves) expect(line).toMatch(/^payments\/[a-z-]+@[a-z]+: payments-realtime-gpu-l4-\d+ → payments-realtime-gpu-l4-\d+$/);
     expect(result.stdout).toMatch(new RegExp(`shards: ${shardsBefore} → ${shardsBefore - 1} \\(1 saved\\) with ${moves.length} moves? \\(no move limit\\)`));
     // synth honours the rebalanced lock: nothing else moves.
-    expect(synth().stdout).toContain('placement: unchanged');
+    expect((await synth()).stdout).toContain('placement: unchanged');
   });
 
-  it('reports a corrupt lockfile with exit 1', () => {
+  it('reports a corrupt lockfile with exit 1', async () => {
     writeFileSync(lockfile, '{ "version": 1, ');
-    const result = synth();
+    const result = await synth();
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/placement\.lock\.json: -: is not valid JSON at line 1, column 17 .*; fix it by hand, or delete the file and run synth to re-create it/);
   });

@@ -7,29 +7,24 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { validateManifests } from '../support/validate-manifests.ts';
 import { readTree } from '../support/fleet-dir.ts';
+import { ROOT, runCliInProcess, runCliProcess } from '../support/run-cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'cli/modelfleet.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'modelfleet-synth-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function runCli(args: string[], cwd = ROOT) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
 describe('synth on the example fleet', () => {
   const out = join(scratch, 'dist');
-  let first: ReturnType<typeof runCli>;
+  let first: ReturnType<typeof runCliProcess>;
   // Lockfiles go to the scratch directory: tests never touch the repository's placement.lock.json.
   const lock = (name: string) => ['--lockfile', join(scratch, `${name}.lock.json`)];
   beforeAll(() => {
-    first = runCli(['synth', '--out', out, ...lock('first')]);
+    // The one run of the real binary on the example fleet; the others run main() in process.
+    first = runCliProcess(['synth', '--out', out, ...lock('first')]);
   });
 
   it('succeeds and prints a short summary', () => {
@@ -84,25 +79,25 @@ describe('synth on the example fleet', () => {
     expect(validateManifests(objects)).toEqual([]);
   });
 
-  it('replaces its own previous output atomically and keeps no staging directories', () => {
+  it('replaces its own previous output atomically and keeps no staging directories', async () => {
     writeFileSync(join(out, 'stale.txt'), 'from an older run\n');
-    expect(runCli(['synth', '--out', out, ...lock('first')]).code).toBe(0);
+    expect((await runCliInProcess(['synth', '--out', out, ...lock('first')])).code).toBe(0);
     expect(existsSync(join(out, 'stale.txt'))).toBe(false);
     expect(readdirSync(scratch).filter((n) => n.includes('.new-'))).toEqual([]);
   });
 
-  it('synthesizes with a stack from Pulumi.<name>.yaml', () => {
+  it('synthesizes with a stack from Pulumi.<name>.yaml', async () => {
     const dev = join(scratch, 'dev');
-    const { code, stdout } = runCli(['synth', '--stack', 'dev', '--out', dev, ...lock('dev')]);
+    const { code, stdout } = await runCliInProcess(['synth', '--stack', 'dev', '--out', dev, ...lock('dev')]);
     expect(code).toBe(0);
     expect(stdout).toContain('stack dev:');
     expect(readFileSync(join(dev, 'manifests', 'fraud.yaml'), 'utf8')).toContain('inference.dev.modelfleet.internal');
   });
 
-  it('synthesizes the shipped prod stack against its committed placement.prod.lock.json', () => {
+  it('synthesizes the shipped prod stack against its committed placement.prod.lock.json', async () => {
     // --frozen-lockfile: fails instead of rewriting the repository's lockfile when placement would change.
     const prod = join(scratch, 'prod');
-    const { code, stdout, stderr } = runCli(['synth', '--stack', 'prod', '--out', prod, '--frozen-lockfile']);
+    const { code, stdout, stderr } = await runCliInProcess(['synth', '--stack', 'prod', '--out', prod, '--frozen-lockfile']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('stack prod:');
@@ -112,20 +107,20 @@ describe('synth on the example fleet', () => {
 });
 
 describe('pack', () => {
-  it('packs a vector instance and prints bins and assignment', () => {
+  it('packs a vector instance and prints bins and assignment', async () => {
     const file = join(scratch, 'instance.json');
     writeFileSync(file, JSON.stringify({ capacity: [10, 10], items: [[6, 1], [5, 5], [4, 4], [1, 9]] }));
-    const { code, stdout } = runCli(['pack', file]);
+    const { code, stdout } = await runCliInProcess(['pack', file]);
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.bins).toBe(2); // {1,9}+{6,1} and {5,5}+{4,4}
     expect(result.assignment).toHaveLength(4);
   });
 
-  it('rejects malformed instances with exit 1', () => {
+  it('rejects malformed instances with exit 1', async () => {
     const file = join(scratch, 'bad.json');
     writeFileSync(file, JSON.stringify({ capacity: [10], items: [[11]] }));
-    const { code, stderr } = runCli(['pack', file]);
+    const { code, stderr } = await runCliInProcess(['pack', file]);
     expect(code).toBe(1);
     expect(stderr).toContain('items: item 0 exceeds the bin capacity');
   });

@@ -4,34 +4,28 @@
  * synth (exit 1, the offending object named, nothing written); an advisory
  * one is printed as a warning and listed under "Rule results" in summary.md.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../core/errors/spec-issue.ts';
 import { synthFleet } from '../../constructs/synth-fleet.ts';
+import { ROOT, runCliInProcess } from '../support/run-cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'cli/modelfleet.mjs');
 const FIXTURE = join(ROOT, 'test/fixtures/rules');
 const scratch = mkdtempSync(join(tmpdir(), 'modelfleet-rules-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** `modelfleet synth` on the fixture fleet with stack `stack`, output and lockfile in the scratch directory. */
-function synth(stack: string) {
+async function synth(stack: string) {
   const out = join(scratch, stack);
-  const result = spawnSync(process.execPath, [CLI, 'synth', '--models', 'models', '--stack', stack, '--out', out, '--lockfile', join(scratch, `${stack}.lock.json`)], {
-    cwd: FIXTURE,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, out };
+  const result = await runCliInProcess(['synth', '--models', 'models', '--stack', stack, '--out', out, '--lockfile', join(scratch, `${stack}.lock.json`)], FIXTURE);
+  return { ...result, out };
 }
 
 describe('platform rules in synth', () => {
-  it('fails on a mandatory violation, naming the manifest, the object and the field, and writes nothing', () => {
-    const { code, stdout, stderr, out } = synth('foreign-image');
+  it('fails on a mandatory violation, naming the manifest, the object and the field, and writes nothing', async () => {
+    const { code, stdout, stderr, out } = await synth('foreign-image');
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toBe(
@@ -44,8 +38,8 @@ describe('platform rules in synth', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('prints an advisory violation as a warning and lists it in summary.md', () => {
-    const { code, stderr, out } = synth('one-replica');
+  it('prints an advisory violation as a warning and lists it in summary.md', async () => {
+    const { code, stderr, out } = await synth('one-replica');
     expect(code).toBe(0);
     const warning =
       'manifests/fraud.yaml: ["ScaledObject/fraud-realtime-gpu-l4-1"].spec.minReplicaCount: Deployment/fraud-realtime-gpu-l4-1 is realtime (modelfleet.io/tier) but may run 1 replica (ScaledObject/fraud-realtime-gpu-l4-1 spec.minReplicaCount); realtime needs at least 2, so a drain or a crash never takes the only server away (rule realtime-min-replicas)';
@@ -77,8 +71,8 @@ describe('platform rules in synth', () => {
     );
   });
 
-  it('fails a fleet over its team quota, naming teams.ts, while team-quota is mandatory', () => {
-    const { code, stderr } = synth('over-quota');
+  it('fails a fleet over its team quota, naming teams.ts, while team-quota is mandatory', async () => {
+    const { code, stderr } = await synth('over-quota');
     expect(code).toBe(1);
     expect(stderr).toBe(
       [
@@ -89,8 +83,8 @@ describe('platform rules in synth', () => {
     );
   });
 
-  it('warns about the same excess on the ResourceQuota when the stack makes team-quota advisory', () => {
-    const { code, stderr, out } = synth('over-quota-advisory');
+  it('warns about the same excess on the ResourceQuota when the stack makes team-quota advisory', async () => {
+    const { code, stderr, out } = await synth('over-quota-advisory');
     expect(code).toBe(0);
     expect(stderr.split('\n')[0]).toBe(
       'warning: manifests/fraud.yaml: ["ResourceQuota/fraud-quota"].spec.hard["requests.nvidia.com/gpu"]: team fraud requests 10 GPUs at max replicas, quota is 8 GPUs (txn-scorer@acme, txn-scorer@globex); raise the quota or lower the max replicas (rule team-quota)',
