@@ -273,20 +273,20 @@ function poolVerdicts(copy: ModelCopy, shard: Shard, stack: StackConfig): PoolVe
   });
 }
 
-/** Where the placement came from, against the committed lockfile. */
-function placementReason(copy: ModelCopy, shard: Shard, context: ExplainContext): CopyExplanation['why']['placement'] {
+/** Where the placement came from, against the committed lockfile (`lockedAt`: each locked copy's shard). */
+function placementReason(copy: ModelCopy, shard: Shard, context: ExplainContext, lockedAt: ReadonlyMap<string, string>): CopyExplanation['why']['placement'] {
   const { previous, shownAs } = context.lockfile;
   if (!previous) return { source: 'packer', previousShard: null, reason: `there is no ${shownAs}: the packer placed every copy from scratch` };
-  const before = Object.entries(previous.shards).find(([, s]) => s.copies.includes(copy.id));
+  const name = lockedAt.get(copy.id);
   const dedicated = copy.dedicated ? '; the model is dedicated, so the copy has the shard to itself' : '';
-  if (!before) {
+  if (name === undefined) {
     const into = previous.shards[shard.name] ? `an existing shard of its group where it fits (best fit)` : 'a new shard (no existing shard of its group had room)';
     return { source: 'packer', previousShard: null, reason: `new copy: ${shownAs} does not list it, so the packer put it into ${into}${dedicated}` };
   }
-  const [name, locked] = before;
   if (name === shard.name) {
     return { source: 'lockfile', previousShard: name, reason: `${shownAs} keeps it in ${name}: locked copies never move on their own (\`npx modelfleet rebalance\` moves them deliberately)${dedicated}` };
   }
+  const locked = previous.shards[name]!;
   const why =
     locked.tier !== copy.tier
       ? `its tier changed from ${locked.tier} to ${copy.tier}`
@@ -396,28 +396,62 @@ function tierRules(copy: ModelCopy, shard: Shard, stack: StackConfig): TierRules
   };
 }
 
-/** The objects that serve a copy: its shard's, its team's, its model's route parts and its tier's PriorityClass. */
-function servingObjects(copy: ModelCopy, shard: Shard, context: ExplainContext): { file: string; object: RenderedObject }[] {
-  const priorityClass = context.stack.tiers[copy.tier].priorityClass.name;
-  const out: { file: string; object: RenderedObject }[] = [];
-  for (const manifest of context.manifests) {
+/** A rendered object and the manifest file it is in. */
+interface PlacedObject {
+  readonly file: string;
+  readonly object: RenderedObject;
+}
+
+/** The rendered objects, indexed the ways `servingObjects` looks them up. */
+interface ObjectIndex {
+  /** By `modelfleet.io/shard` label. */
+  readonly byShard: ReadonlyMap<string, PlacedObject[]>;
+  /** A team namespace's own objects (no shard or model label), the Namespace included, by namespace. */
+  readonly byNamespace: ReadonlyMap<string, PlacedObject[]>;
+  /** VirtualServices by `namespace/model`. */
+  readonly routesByModel: ReadonlyMap<string, PlacedObject[]>;
+  /** PriorityClasses by name. */
+  readonly priorityClasses: ReadonlyMap<string, PlacedObject>;
+}
+
+function indexObjects(manifests: readonly RenderedManifest[]): ObjectIndex {
+  const byShard = new Map<string, PlacedObject[]>();
+  const byNamespace = new Map<string, PlacedObject[]>();
+  const routesByModel = new Map<string, PlacedObject[]>();
+  const priorityClasses = new Map<string, PlacedObject>();
+  const add = (map: Map<string, PlacedObject[]>, key: string, placed: PlacedObject) => {
+    const list = map.get(key);
+    if (list) list.push(placed);
+    else map.set(key, [placed]);
+  };
+  for (const manifest of manifests) {
     for (const object of manifest.objects) {
+      const placed = { file: manifest.path, object };
       const labels = labelsOf(object);
-      const inNamespace = object.metadata.namespace === shard.namespace || (object.kind === 'Namespace' && object.metadata.name === shard.namespace);
-      const serves =
-        labels[LABEL.shard] === shard.name ||
-        (inNamespace && labels[LABEL.shard] === undefined && labels[LABEL.model] === undefined) ||
-        (inNamespace && object.kind === 'VirtualService' && labels[LABEL.model] === copy.model) ||
-        (object.kind === 'PriorityClass' && object.metadata.name === priorityClass);
-      if (serves) out.push({ file: manifest.path, object });
+      const namespace = object.kind === 'Namespace' ? object.metadata.name : object.metadata.namespace;
+      if (labels[LABEL.shard] !== undefined) add(byShard, labels[LABEL.shard]!, placed);
+      else if (object.kind === 'VirtualService' && labels[LABEL.model] !== undefined) add(routesByModel, `${namespace}/${labels[LABEL.model]}`, placed);
+      else if (object.kind === 'PriorityClass') priorityClasses.set(object.metadata.name, placed);
+      else if (namespace !== undefined && labels[LABEL.model] === undefined) add(byNamespace, namespace, placed);
     }
   }
-  return out;
+  return { byShard, byNamespace, routesByModel, priorityClasses };
+}
+
+/** The objects that serve a copy, in manifest order: its team's, its shard's, its model's route parts and its tier's PriorityClass. */
+function servingObjects(copy: ModelCopy, shard: Shard, stack: StackConfig, index: ObjectIndex): PlacedObject[] {
+  const priorityClass = index.priorityClasses.get(stack.tiers[copy.tier].priorityClass.name);
+  return [
+    ...(index.byNamespace.get(shard.namespace) ?? []),
+    ...(index.byShard.get(shard.name) ?? []),
+    ...(index.routesByModel.get(`${shard.namespace}/${copy.model}`) ?? []),
+    ...(priorityClass ? [priorityClass] : []),
+  ];
 }
 
 const ISOLATION_KINDS = new Set(['AuthorizationPolicy', 'EnvoyFilter', 'NetworkPolicy', 'PeerAuthentication', 'RequestAuthentication']);
 
-function platformResults(objects: readonly { file: string; object: RenderedObject }[], rules: readonly RuleOutcome[]): PlatformRuleResult[] {
+function platformResults(objects: readonly PlacedObject[], rules: readonly RuleOutcome[]): PlatformRuleResult[] {
   const refs = new Set(objects.map(({ file, object }) => `${file}\u0000${refOf(object)}`));
   return rules.map((outcome) => {
     const mine = outcome.violations.filter((v) => refs.has(`${v.file}\u0000${String(v.path[0])}`));
@@ -436,12 +470,15 @@ export function explainCopies(query: ExplainQuery, context: ExplainContext): Exp
   if (Array.isArray(found)) return { ok: false, issues: found };
   const routes = planRoutes(context.plan).find((r) => r.model === found.model.name);
   if (!routes) throw new Error(`explain: the plan has no route for model ${found.model.name}`);
+  const index = indexObjects(context.manifests);
   const virtualServices = new Map<string, RenderedObject>();
-  for (const m of context.manifests) for (const o of m.objects) if (o.kind === 'VirtualService') virtualServices.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
+  for (const list of index.routesByModel.values()) for (const { object } of list) virtualServices.set(`${object.metadata.namespace}/${object.metadata.name}`, object);
+  const lockedAt = new Map<string, string>();
+  for (const [name, locked] of Object.entries(context.lockfile.previous?.shards ?? {})) for (const id of locked.copies) lockedAt.set(id, name);
   const copies = found.copies.map(({ copy, shard }): CopyExplanation => {
     const pool = context.stack.pools.find((p) => p.name === shard.pool)!;
     const group = context.plan.groups.find((g) => g.team === shard.team && g.tier === shard.tier && g.pool === shard.pool)!;
-    const objects = servingObjects(copy, shard, context);
+    const objects = servingObjects(copy, shard, context.stack, index);
     return {
       id: copy.id,
       model: copy.model,
@@ -470,7 +507,7 @@ export function explainCopies(query: ExplainQuery, context: ExplainContext): Exp
         },
       },
       share: { memory: share(copy, shard, 'memory'), gpuMemory: share(copy, shard, 'gpuMemory'), cpu: share(copy, shard, 'cpu') },
-      why: { group, pools: poolVerdicts(copy, shard, context.stack), placement: placementReason(copy, shard, context) },
+      why: { group, pools: poolVerdicts(copy, shard, context.stack), placement: placementReason(copy, shard, context, lockedAt) },
       route: routeOf(copy, routes, context.stack, virtualServices),
       rules: {
         tier: tierRules(copy, shard, context.stack),

@@ -1,7 +1,9 @@
 /**
- * The CRDs in `vendor/crds/` are the files its README describes: each one is
- * listed with its provenance, its sha256 matches the README's, and every CRD
- * a generator reads is vendored. (That the generated types and schemas are
+ * Vendored upstream inputs are what their provenance says. The CRDs in
+ * `vendor/crds/` are the files its README describes: each one is listed with
+ * its provenance, its sha256 matches the README's, and every CRD a generator
+ * reads is vendored. Triton's `core/triton/model_config.proto` is the
+ * upstream file its header names, byte for byte below the header. (That the generated types and schemas are
  * current is checked by `test/constructs/imports.test.ts` and
  * `test/core/validate/vendored-schemas.test.ts`.)
  */
@@ -53,6 +55,15 @@ describe('vendor/crds', () => {
     const read = new Set([...IMPORTS.map((s) => s.crdFile), ...CUSTOM_RESOURCES.map((s) => s.crdFile)]);
     expect([...read].filter((f) => !yamlFiles.includes(f))).toEqual([]);
     expect(readFileSync(join(VENDORED_CRD_DIR, 'LICENSE'), 'utf8')).toContain('Apache License\n                           Version 2.0, January 2004');
+  });
+
+  it("Triton's model_config.proto in core/triton/ is the upstream file its header names, unmodified", () => {
+    const text = readFileSync(join(VENDORED_CRD_DIR, '..', '..', 'core', 'triton', 'model_config.proto'), 'utf8');
+    const header = text.slice(0, text.indexOf('\n\n'));
+    const recorded = /sha256\s*(?:\/\/\s*)?([0-9a-f]{64})/.exec(header)?.[1];
+    expect(header).toMatch(/github\.com\/triton-inference-server\/common, protobuf\/model_config\.proto, [\s\S]* commit [0-9a-f]{40}/);
+    expect(header).toContain('License: BSD-3-Clause');
+    expect(createHash('sha256').update(text.slice(header.length + 2)).digest('hex')).toBe(recorded);
   });
 
   it('the checksum parser rejects a tampered block', () => {
