@@ -3,7 +3,7 @@
  * not order: the order in which files were written and folders created, the
  * order in which the file system lists them, the order of teams in teams.ts,
  * and how an equal set of tenants is written (a list in any order, or a record
- * of empty overrides in any key order, which the README defines as the same).
+ * of empty overrides in any key order, which docs/declarations.md defines as the same).
  *
  * On Linux, Node lists directories sorted (libuv sorts scandir results), so
  * writing files in another order alone proves little there. This file also
@@ -122,7 +122,7 @@ describe('output is independent of order', () => {
     ['a list in another order', `['globex', 'acme']`],
     ['a record of empty overrides', `{ acme: {}, globex: {} }`],
     ['a record of empty overrides in another key order', `{ globex: {}, acme: {} }`],
-  ])('of tenants written as %s (the README: a list of names, or a record of name → overrides)', async (_, tenants) => {
+  ])('of tenants written as %s (docs/declarations.md: a list of names, or a record of name → overrides)', async (_, tenants) => {
     const scorer = small.find((f) => f.path === 'fraud/txn-scorer.ts')!;
     expect(scorer.content).toContain(`tenants: ['acme', 'globex'],`);
     const variant = scorer.content.replace(`tenants: ['acme', 'globex'],`, `tenants: ${tenants},`);
