@@ -24,6 +24,9 @@ export const TIER_TABLE: Readonly<Record<SlaTier, TierPolicy>> = {
     maxReplicas: 8,
     // Scale out early: at 50% CPU the queue is still empty.
     targetCpuUtilizationPercent: 50,
+    // Plan replicas busy at most 60% of the time at peak: in an M/D/1-like queue the mean wait is
+    // U/(2(1−U)) service times, 0.75 at 60% but 4.5 at 90%, and a 10 ms budget has room for about one.
+    targetUtilization: 0.6,
     // Few copies per shard: a restart (all copies reload) and a crash touch few tenants.
     maxModelsPerShard: 32,
     // A CPU model on a GPU node would hold an expensive node for nothing.
@@ -104,6 +107,9 @@ export const TIER_TABLE: Readonly<Record<SlaTier, TierPolicy>> = {
     minReplicas: 2,
     maxReplicas: 6,
     targetCpuUtilizationPercent: 65,
+    // 75% busy at peak: the M/D/1-like mean wait of 1.5 service times fits a 100 ms budget many times over,
+    // and the tail still has room before the queue grows without bound near 100%.
+    targetUtilization: 0.75,
     maxModelsPerShard: 64,
     cpuModelsOnGpuPools: false,
     pdbMaxUnavailable: 1,
@@ -168,6 +174,8 @@ export const TIER_TABLE: Readonly<Record<SlaTier, TierPolicy>> = {
     minReplicas: 1,
     maxReplicas: 4,
     targetCpuUtilizationPercent: 80,
+    // 90% busy at peak: a 1 s budget absorbs the 4.5 service-time mean wait; only throughput matters.
+    targetUtilization: 0.9,
     // Long start-ups are tolerable, so shards may hold many copies.
     maxModelsPerShard: 128,
     cpuModelsOnGpuPools: false,

@@ -12,14 +12,16 @@
 import type { SpecIssue } from '../errors/spec-issue.ts';
 import type { SourcedCopy } from '../plan/expand-copies.ts';
 import { shardIndex, type PlacementLock } from '../plan/lockfile.ts';
-import type { ModelCopy, PackingGroup, Shard, ShardPlan } from '../plan/shard-plan.ts';
+import type { ModelCopy, PackingGroup, PlanEviction, Shard, ShardPlan } from '../plan/shard-plan.ts';
 import { shardReplicasIn } from '../plan/shard-replicas.ts';
+import { servingCopyIn, servingParams } from '../serving/serving-copy.ts';
+import { copyLoad, replicasNeeded, shardServing } from '../serving/serving-model.ts';
+import { packServingGroup, replicasFor, servingLowerBound, type ServingGroup, type ServingItem } from './pack-serving-group.ts';
 import type { ResourceVector, SlaTier } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores, readableBytes } from '../spec/quantity.ts';
 import { loadedVersionCount } from '../spec/triton-fields.ts';
 import { maxModelsPerShard, shardCapacity, type PoolSpec, type StackConfig } from '../stack/stack-config.ts';
 import { vectorLowerBound } from './lower-bound.ts';
-import { packVectors } from './pack-vectors.ts';
 import { byKey, compareStrings } from '../util/compare.ts';
 
 /** Resource dimensions in packing order. */
@@ -134,15 +136,23 @@ function explainNoFit(copy: SourcedCopy, stack: StackConfig, eligible: readonly 
 }
 
 /**
- * Places every copy into a shard. Copies that fit no eligible pool are
- * reported as issues naming their file and field, all at once.
+ * Places every copy into a shard. Copies that fit no eligible pool, or that
+ * cannot meet their latency budget within the tier's `maxReplicas` even
+ * alone, are reported as issues naming their file and field, all at once.
+ *
+ * Within each (team, tier, pool) group, shards hold their copies in every
+ * resource and serve their peak within the tier's replica range (the serving
+ * model, `core/serving/`); the packer minimises the summed peak replicas,
+ * then the shard count (`pack-serving-group.ts`).
  *
  * With a `lock`, placement is incremental: locked copies stay put; a shard
- * that no longer holds its locked copies (a copy grew, the pool shrank) gives
- * up the fewest copies needed, largest first; then new and displaced copies
- * go into the group's existing shards where they fit (best fit), and the rest
- * are packed into new shards named with the group's lowest free indices.
- * Without a lock every group is packed from scratch.
+ * that no longer holds its locked copies (a copy grew, the pool shrank) or
+ * could no longer serve them within `maxReplicas` gives up the fewest copies
+ * needed, largest first (each recorded in `evictions` with its reason); then
+ * new and displaced copies go into the group's existing shards where their
+ * peak replicas grow least (then best fit), and the rest are packed into new
+ * shards named with the group's lowest free indices. Without a lock every
+ * group is packed from scratch.
  */
 export function packShards(copies: readonly SourcedCopy[], options: PackShardsOptions): PackShardsResult {
   const { stack, lock } = options;
@@ -154,17 +164,20 @@ export function packShards(copies: readonly SourcedCopy[], options: PackShardsOp
 
   for (const copy of copies) {
     const eligible = eligiblePools(copy, stack);
-    const fits = (p: PoolSpec) => {
+    const holds = (p: PoolSpec) => {
       const cap = capacityVector(stack, copy.tier, p);
       return fitsIn(cap.map(() => 0), itemVector(copy, cap), cap);
     };
+    const serves = (p: PoolSpec) => shardServing([servingCopyIn(copy, p, stack)], servingParams(copy.tier, stack)) !== undefined;
+    const fits = (p: PoolSpec) => holds(p) && serves(p);
     // A locked copy keeps its pool while that pool is still eligible and holds it.
     const locked = lockedShardOf.get(copy.id);
     const lockedShard = locked !== undefined ? lock!.shards[locked] : undefined;
     const lockedPool = lockedShard && lockedShard.tier === copy.tier ? eligible.find((p) => p.name === lockedShard.pool && fits(p)) : undefined;
     const pool = lockedPool ?? eligible.find(fits);
     if (!pool) {
-      issues.push(explainNoFit(copy, stack, eligible));
+      const held = eligible.find(holds);
+      issues.push(held ? explainNoService(copy, stack, held) : explainNoFit(copy, stack, eligible));
       continue;
     }
     const key = `${copy.team}\u0000${copy.tier}\u0000${pool.name}`;
@@ -176,18 +189,28 @@ export function packShards(copies: readonly SourcedCopy[], options: PackShardsOp
 
   const shards: Shard[] = [];
   const packingGroups: PackingGroup[] = [];
+  const evictions: PlanEviction[] = [];
   const keys = [...groups.keys()].sort();
   for (const key of keys) {
     const group = groups.get(key)!;
     const tier = stack.tiers[group.tier];
     const capacity = capacityVector(stack, group.tier, group.pool);
     const members = [...group.copies].sort(byKey((c) => c.id));
-    const bins = placeGroup(group, members, capacity, lock);
-    const lowerBound = vectorLowerBound(capacity, members.map((c) => itemVector(c, capacity)));
+    const serving = servingGroupOf(stack, group.tier, capacity);
+    const items = new Map(members.map((c) => [c.id, servingItem(c, group.pool, stack, capacity)]));
+    const placed = placeGroup(group, members, capacity, lock, items, serving);
+    evictions.push(...placed.evictions);
+    const memberItems = members.map((c) => items.get(c.id)!);
+    const lowerBound = vectorLowerBound(capacity, memberItems.map((i) => i.size));
+    const peakReplicasLowerBound = servingLowerBound(memberItems, serving);
     const resources = shardCapacity(group.pool, stack.serverOverhead, tier.headroomPercent);
-    for (const bin of bins) {
+    let peakReplicas = 0;
+    for (const bin of placed.bins) {
       const used = { memory: 0, gpuMemory: 0, cpu: 0 };
       for (const c of bin.copies) for (const d of DIMENSIONS) used[d] += c.resources[d];
+      const sorted = bin.copies.sort(byKey((c) => c.id));
+      const replicas = shardReplicasIn(stack, sorted, tier, group.pool);
+      peakReplicas += replicas.serving.replicas;
       shards.push({
         name: shardName(group.team, group.tier, group.pool.name, bin.index),
         namespace: namespaceOf(group.team),
@@ -196,24 +219,90 @@ export function packShards(copies: readonly SourcedCopy[], options: PackShardsOp
         pool: group.pool.name,
         capacity: resources,
         used,
-        copies: bin.copies.sort(byKey((c) => c.id)).map(stripSource),
-        ...shardReplicasIn(stack, bin.copies, tier, group.pool),
+        copies: sorted.map(stripSource),
+        ...replicas,
         gpusPerReplica: group.pool.gpusPerReplica,
       });
     }
-    packingGroups.push({ team: group.team, tier: group.tier, pool: group.pool.name, copies: members.length, shards: bins.length, lowerBound });
+    packingGroups.push({
+      team: group.team,
+      tier: group.tier,
+      pool: group.pool.name,
+      copies: members.length,
+      shards: placed.bins.length,
+      lowerBound,
+      peakReplicas,
+      peakReplicasLowerBound,
+      gpusPerReplica: group.pool.gpusPerReplica,
+    });
   }
   // Shards are in (team, tier, pool, index) order: groups sorted by key, bins by index.
   return {
     issues: [],
-    plan: { shards, groups: packingGroups, lowerBound: packingGroups.reduce((sum, g) => sum + g.lowerBound, 0) },
+    plan: {
+      shards,
+      groups: packingGroups,
+      lowerBound: packingGroups.reduce((sum, g) => sum + g.lowerBound, 0),
+      gpusAtPeakLowerBound: packingGroups.reduce((sum, g) => sum + g.peakReplicasLowerBound * g.gpusPerReplica, 0),
+      evictions: evictions.sort(byKey((e) => e.id)),
+    },
   };
+}
+
+/** The serving constants of a group's shards. */
+function servingGroupOf(stack: StackConfig, tier: SlaTier, capacity: readonly number[]): ServingGroup {
+  const policy = stack.tiers[tier];
+  return { capacity, minReplicas: policy.minReplicas, maxReplicas: policy.maxReplicas, targetUtilization: policy.targetUtilization };
+}
+
+/** A copy as the group packer sees it: its size vector and its load at every replica count of the tier's range. */
+function servingItem(copy: ModelCopy, pool: PoolSpec, stack: StackConfig, capacity: readonly number[]): ServingItem {
+  const tier = stack.tiers[copy.tier];
+  const serving = servingCopyIn(copy, pool, stack);
+  const loads = new Float64Array(tier.maxReplicas - tier.minReplicas + 1);
+  for (let k = 0; k < loads.length; k++) loads[k] = copyLoad(serving, tier.minReplicas + k, stack.serving.overheadMs);
+  return { size: itemVector(copy, capacity), loads };
+}
+
+/** The issue for a copy that fits a pool's resources but cannot meet its latency budget there within `maxReplicas`. */
+function explainNoService(copy: SourcedCopy, stack: StackConfig, pool: PoolSpec): SpecIssue {
+  const tier = stack.tiers[copy.tier];
+  const serving = servingCopyIn(copy, pool, stack);
+  const overhead = stack.serving.overheadMs;
+  const one = serving.curve.latencyMs(1);
+  const ms = (x: number) => `${Number(x.toFixed(3))} ms`;
+  if (one + overhead > serving.budgetMs) {
+    const field = serving.curve.source === 'profile' ? [...copy.pathPrefix, 'profile', pool.name, '1'] : [...copy.pathPrefix, 'tier'];
+    return {
+      file: copy.file,
+      path: field,
+      message: `${copy.id} cannot meet its ${ms(serving.budgetMs)} p99 budget on ${pool.name} even alone: a batch of 1 takes ${ms(one)}${
+        serving.curve.source === 'profile' ? '' : ` (the stack's planning figure for ${pool.kind} pools)`
+      }, plus ${ms(overhead)} of per-request overhead (modelfleet:serving.overheadMs), ${ms(one + overhead - serving.budgetMs)} over; use a faster pool, a looser tier, or a faster model`,
+    };
+  }
+  const needed = replicasNeeded([serving], servingParams(copy.tier, stack));
+  return {
+    file: copy.file,
+    path: peakQpsPathOf(copy),
+    message: `${copy.id} needs ${needed === undefined ? 'more than 10000' : needed} replicas at peak on its own (${serving.rate} requests/s, each replica at most ${Math.round(
+      tier.targetUtilization * 100,
+    )}% busy), above the ${copy.tier} tier's maxReplicas ${tier.maxReplicas}; raise modelfleet:tiers.${copy.tier}.maxReplicas in the stack, lower peakQps, or declare a profile that batches better`,
+  };
+}
+
+/** Field path of a copy's `peakQps` (the tenant's entry for a tenant's copy). */
+function peakQpsPathOf(copy: SourcedCopy): (string | number)[] {
+  return copy.tenant !== undefined ? [...copy.pathPrefix, 'tenants', copy.tenant, 'peakQps'] : [...copy.pathPrefix, 'peakQps'];
 }
 
 interface Bin {
   readonly index: number;
   readonly copies: SourcedCopy[];
   readonly load: number[];
+  /** Summed load per replica count of the tier's range. */
+  readonly serving: Float64Array;
+  replicas: number;
 }
 
 /** Places one group's copies into numbered bins, honouring the lock. Bins come back sorted by index. */
@@ -222,13 +311,24 @@ function placeGroup(
   members: readonly SourcedCopy[],
   capacity: readonly number[],
   lock: PlacementLock | undefined,
-): Bin[] {
-  const size = new Map(members.map((c) => [c.id, itemVector(c, capacity)]));
+  items: ReadonlyMap<string, ServingItem>,
+  serving: ServingGroup,
+): { bins: Bin[]; evictions: PlanEviction[] } {
   const byId = new Map(members.map((c) => [c.id, c]));
   const bins: Bin[] = [];
+  const evictions: PlanEviction[] = [];
   const placed = new Set<string>();
+  const empty = (index: number): Bin => ({ index, copies: [], load: capacity.map(() => 0), serving: new Float64Array(serving.maxReplicas - serving.minReplicas + 1), replicas: serving.minReplicas });
+  const replicasWith = (bin: Bin, item: ServingItem) => replicasFor(bin.serving.map((x, k) => x + item.loads[k]!), serving);
+  const add = (bin: Bin, c: SourcedCopy) => {
+    const item = items.get(c.id)!;
+    item.size.forEach((x, d) => (bin.load[d]! += x));
+    item.loads.forEach((x, k) => (bin.serving[k]! += x));
+    bin.replicas = replicasFor(bin.serving, serving) ?? Infinity;
+    bin.copies.push(c);
+  };
 
-  // 1. Locked shards of this group keep the copies they still hold.
+  // 1. Locked shards of this group keep the copies they still hold and can still serve.
   const lockedNames = Object.keys(lock?.shards ?? {})
     .filter((name) => {
       const s = lock!.shards[name]!;
@@ -237,45 +337,60 @@ function placeGroup(
     .sort((a, b) => shardIndex(a)! - shardIndex(b)!);
   for (const name of lockedNames) {
     const kept = lock!.shards[name]!.copies.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
-    const bin: Bin = { index: shardIndex(name)!, copies: [], load: capacity.map(() => 0) };
+    const bin = empty(shardIndex(name)!);
     // Evict the fewest copies when the shard overflows: keep small copies first, so the copies
-    // that leave are the largest ones (by their largest share of any dimension).
-    const share = (c: SourcedCopy) => Math.max(...size.get(c.id)!.map((x, d) => (capacity[d]! > 0 ? x / capacity[d]! : 0)));
+    // that leave are the largest ones (by their largest share of any dimension, load at maxReplicas included).
+    const share = (c: SourcedCopy) => {
+      const item = items.get(c.id)!;
+      const load = item.loads[item.loads.length - 1]! / (serving.targetUtilization * serving.maxReplicas);
+      return Math.max(load, ...item.size.map((x, d) => (capacity[d]! > 0 ? x / capacity[d]! : 0)));
+    };
     const order = [...kept].sort((a, b) => share(a) - share(b) || compareStrings(a.id, b.id));
     for (const c of order) {
-      const item = size.get(c.id)!;
-      if (!fitsIn(bin.load, item, capacity)) continue;
-      item.forEach((x, d) => (bin.load[d]! += x));
-      bin.copies.push(c);
+      const item = items.get(c.id)!;
+      if (!fitsIn(bin.load, item.size, capacity)) {
+        evictions.push({ id: c.id, from: name, reason: 'resources' });
+        continue;
+      }
+      if (replicasWith(bin, item) === undefined) {
+        evictions.push({ id: c.id, from: name, reason: 'serving' });
+        continue;
+      }
+      add(bin, c);
       placed.add(c.id);
     }
     if (bin.copies.length) bins.push(bin);
   }
 
-  // 2. New and displaced copies: best fit into existing shards, largest first.
+  // 2. New and displaced copies: into the existing shard whose peak replicas grow least, then best fit, largest first.
   const pending = members.filter((c) => !placed.has(c.id));
   const norm = (item: readonly number[]) => item.reduce((sum, x, d) => sum + (capacity[d]! > 0 ? x / capacity[d]! : 0), 0);
   const rest: SourcedCopy[] = [];
   if (bins.length) {
-    pending.sort((a, b) => norm(size.get(b.id)!) - norm(size.get(a.id)!) || compareStrings(a.id, b.id));
+    pending.sort((a, b) => norm(items.get(b.id)!.size) - norm(items.get(a.id)!.size) || compareStrings(a.id, b.id));
     for (const c of pending) {
-      const item = size.get(c.id)!;
+      const item = items.get(c.id)!;
+      const alone = replicasFor(item.loads, serving) ?? Infinity;
       let best: Bin | undefined;
+      let bestDelta = Infinity;
       let bestSlack = Infinity;
       for (const bin of bins) {
-        if (!fitsIn(bin.load, item, capacity)) continue;
-        const slack = norm(capacity.map((cap, d) => cap - bin.load[d]! - item[d]!));
-        if (slack < bestSlack) {
+        if (!fitsIn(bin.load, item.size, capacity)) continue;
+        const r = replicasWith(bin, item);
+        if (r === undefined) continue;
+        const delta = r - bin.replicas;
+        const slack = norm(capacity.map((cap, d) => cap - bin.load[d]! - item.size[d]!));
+        if (delta < bestDelta || (delta === bestDelta && slack < bestSlack)) {
           best = bin;
+          bestDelta = delta;
           bestSlack = slack;
         }
       }
-      if (!best) {
+      if (!best || bestDelta > alone) {
         rest.push(c);
         continue;
       }
-      item.forEach((x, d) => (best.load[d]! += x));
-      best.copies.push(c);
+      add(best, c);
     }
   } else {
     rest.push(...pending);
@@ -284,16 +399,16 @@ function placeGroup(
   // 3. What is left is packed into new shards with the group's lowest free indices.
   if (rest.length) {
     rest.sort(byKey((c) => c.id));
-    const packing = packVectors({ capacity, items: rest.map((c) => size.get(c.id)!) });
+    const packing = packServingGroup(rest.map((c) => items.get(c.id)!), serving);
     const taken = new Set(bins.map((b) => b.index));
     const fresh: Bin[] = [];
     for (let next = 1; fresh.length < packing.bins; next++) {
-      if (!taken.has(next)) fresh.push({ index: next, copies: [], load: capacity.map(() => 0) });
+      if (!taken.has(next)) fresh.push(empty(next));
     }
-    packing.assignment.forEach((b, i) => fresh[b]!.copies.push(rest[i]!));
+    packing.assignment.forEach((b, i) => add(fresh[b]!, rest[i]!));
     bins.push(...fresh);
   }
-  return bins.sort((a, b) => a.index - b.index);
+  return { bins: bins.sort((a, b) => a.index - b.index), evictions };
 }
 
 function stripSource(copy: SourcedCopy) {

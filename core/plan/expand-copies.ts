@@ -43,7 +43,11 @@ export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
   const copies: SourcedCopy[] = [];
   for (const m of models) {
     const versions = loadedVersionCount(m.triton);
-    const common = { model: m.name, team: m.team, tier: m.tier, framework: m.framework, gpu: m.gpu, dedicated: m.dedicated, file: m.file, pathPrefix: m.pathPrefix, triton: m.triton, ...(m.traffic ? { traffic: m.traffic } : {}) };
+    const common = { model: m.name, team: m.team, tier: m.tier, framework: m.framework, gpu: m.gpu, dedicated: m.dedicated, file: m.file, pathPrefix: m.pathPrefix, triton: m.triton,
+      ...(m.traffic ? { traffic: m.traffic } : {}),
+      ...(m.profile ? { profile: m.profile } : {}),
+      ...(m.p99LatencyMs !== undefined ? { p99LatencyMs: m.p99LatencyMs } : {}),
+    };
     const own = (field: keyof ResourceVector) => [...m.pathPrefix, field];
     if (!m.tenants) {
       copies.push({

@@ -5,7 +5,8 @@
 import type { Framework, ResourceVector, SlaTier } from '../spec/model-spec.ts';
 import type { TritonModelSpec } from '../spec/triton-fields.ts';
 import type { TrafficProfile } from '../spec/traffic-profile.ts';
-import type { PeakFloor } from './shard-replicas.ts';
+import type { LatencyProfile } from '../spec/latency-profile.ts';
+import type { PeakFloor, ShardServingPlan } from './shard-replicas.ts';
 
 /** One loaded copy of a model: the model itself, or one tenant's copy of it. */
 export interface ModelCopy {
@@ -25,6 +26,10 @@ export interface ModelCopy {
   readonly peakQps?: number;
   /** When the copy's peak comes (the model's `traffic`); `undefined` when it may come at any hour. */
   readonly traffic?: TrafficProfile;
+  /** The model's measured batch latencies per pool; `undefined` when none were declared. */
+  readonly profile?: LatencyProfile;
+  /** The model's declared latency target, when it gave `p99LatencyMs` instead of a tier. */
+  readonly p99LatencyMs?: number;
   /** Artifact location with `{tenant}` substituted. */
   readonly artifact: string;
   /** The copy runs in a shard of its own. */
@@ -56,18 +61,35 @@ export interface Shard {
   readonly maxReplicas: number;
   /** A higher floor during the copies' declared peak hours (KEDA cron triggers); absent when there is none. */
   readonly peak?: PeakFloor;
+  /** The shard at its planned peak: replicas, utilisation, each copy's batch (in `copies` order). */
+  readonly serving: ShardServingPlan;
   /** GPUs per replica (0 on CPU pools). */
   readonly gpusPerReplica: number;
 }
 
-/** Lower bound and result for one (team, tier, pool) packing group. */
+/** Lower bounds and result for one (team, tier, pool) packing group. */
 export interface PackingGroup {
   readonly team: string;
   readonly tier: SlaTier;
   readonly pool: string;
   readonly copies: number;
   readonly shards: number;
+  /** Proven lower bound on the group's shard count (resources alone). */
   readonly lowerBound: number;
+  /** Summed peak replicas of the group's shards. */
+  readonly peakReplicas: number;
+  /** Proven lower bound on the summed peak replicas (`servingLowerBound()`). */
+  readonly peakReplicasLowerBound: number;
+  /** GPUs per replica on the group's pool (0 on CPU pools). */
+  readonly gpusPerReplica: number;
+}
+
+/** A locked copy the packer moved, and why (`packShards`). */
+export interface PlanEviction {
+  readonly id: string;
+  readonly from: string;
+  /** `resources`: its shard no longer holds it; `serving`: with it the shard would need more than `maxReplicas` at peak. */
+  readonly reason: 'resources' | 'serving';
 }
 
 /** The packed fleet. */
@@ -77,4 +99,8 @@ export interface ShardPlan {
   readonly groups: readonly PackingGroup[];
   /** Proven lower bound on the number of shards the fleet needs under its placement rules. */
   readonly lowerBound: number;
+  /** Proven lower bound on the GPUs the fleet's shards need at peak (Σ peak replicas × GPUs per replica). */
+  readonly gpusAtPeakLowerBound: number;
+  /** Locked copies the packer had to move, with the reason; empty without a lockfile. */
+  readonly evictions: readonly PlanEviction[];
 }

@@ -11,6 +11,7 @@ import { explainLabel, MAX_NAME_LENGTH } from './names.ts';
 import { parseQuantity, toWholeUnits, MAX_EXACT, type Quantity } from './quantity.ts';
 import { fromZodIssues, describeValue } from './zod-issues.ts';
 import { TRAFFIC_FIELDS, trafficSchema, type TrafficProfile } from './traffic-profile.ts';
+import { latencyProfileSchema, type LatencyProfile, type LatencyProfileInput } from './latency-profile.ts';
 import {
   CANARY_FIELDS,
   checkTritonFields,
@@ -71,6 +72,16 @@ interface ModelFields extends TritonDeclarationFields {
    * @default - the peak may come at any hour: the floor holds all day
    */
   readonly traffic?: TrafficProfile;
+  /**
+   * Measured latency per node pool: the milliseconds one batch of size b
+   * takes on one replica, `{ 'gpu-l4': { 1: 2.1, 8: 4.4 } }`. Batch 1 is
+   * required; latencies increase with b. The planner sizes replicas and batch
+   * sizes from it (docs/tiers.md, "Planning for load"); `npx modelfleet
+   * profile` makes it from perf_analyzer output.
+   *
+   * @default - none: on every pool, the stack's per-replica throughput for the tier
+   */
+  readonly profile?: LatencyProfileInput;
   /**
    * Tenants, each getting its own loaded copy: a list of names, or a record of
    * names to size overrides. @default - one untenanted copy
@@ -149,6 +160,8 @@ export interface ModelSpec {
   readonly peakQps?: number;
   /** When the peak comes; `undefined` when it may come at any hour. */
   readonly traffic?: TrafficProfile;
+  /** Measured batch latencies per pool; `undefined` when none were declared. */
+  readonly profile?: LatencyProfile;
   /** Tenants sorted by name; `undefined` for an untenanted model. */
   readonly tenants?: readonly TenantSpec[];
   /** Every copy gets a shard of its own. */
@@ -161,7 +174,7 @@ export interface ModelSpec {
 /** Default CPU per copy when a declaration gives none. */
 export const DEFAULT_COPY_CPU_MILLICORES = 100;
 
-const MODEL_FIELDS = ['name', 'team', 'framework', 'tier', 'p99LatencyMs', 'memory', 'gpuMemory', 'cpu', 'peakQps', 'tenants', 'dedicated', 'artifact', 'traffic', ...TRITON_DECLARATION_FIELDS];
+const MODEL_FIELDS = ['name', 'team', 'framework', 'tier', 'p99LatencyMs', 'memory', 'gpuMemory', 'cpu', 'peakQps', 'tenants', 'dedicated', 'artifact', 'traffic', 'profile', ...TRITON_DECLARATION_FIELDS];
 const OVERRIDE_FIELDS = ['memory', 'gpuMemory', 'cpu', 'peakQps'];
 
 type QuantityKind = 'memory' | 'cpu';
@@ -281,6 +294,7 @@ const modelSchema = z.strictObject({
   cpu: quantitySchema('cpu').optional(),
   peakQps: qps.optional(),
   traffic: trafficSchema.optional(),
+  profile: latencyProfileSchema.optional(),
   tenants: tenantsSchema.optional(),
   dedicated: z.boolean().optional(),
   artifact: z.string().min(1),
@@ -432,6 +446,7 @@ export function validateModel(
     resources: base,
     ...(data.peakQps !== undefined ? { peakQps: data.peakQps } : {}),
     ...(data.traffic ? { traffic: data.traffic as TrafficProfile } : {}),
+    ...(data.profile && Object.keys(data.profile).length ? { profile: data.profile } : {}),
     ...(tenants ? { tenants } : {}),
     dedicated: data.dedicated ?? false,
     artifact: data.artifact,

@@ -66,6 +66,12 @@ export interface TierPolicy {
   /** HorizontalPodAutoscaler CPU utilisation target, percent of requests. */
   readonly targetCpuUtilizationPercent: number;
   /**
+   * Highest share of its time a replica may spend executing batches at the
+   * planned peak (the serving model's `U ≤ ρ`, `core/serving/`): the rest is
+   * slack that keeps queueing delay inside the tier's latency budget.
+   */
+  readonly targetUtilization: number;
+  /**
    * Most model copies one shard may load: bounds Triton start-up time (every
    * copy loads before the replica is ready) and the blast radius of a crash.
    */
@@ -184,7 +190,22 @@ export interface StackConfig {
   readonly modelRepository: ModelRepositoryAccess;
   /** Platform rules: enforcement level per rule and the allowed image registries (`policies/rules/`). */
   readonly policies: PoliciesConfig;
+  /** What the serving model adds to every request's latency (`modelfleet:serving`). */
+  readonly serving: ServingConfig;
 }
+
+/** `modelfleet:serving`: constants of the serving model that plans replicas and batch sizes. */
+export interface ServingConfig {
+  /**
+   * Milliseconds every request spends outside batch execution (the mesh hops,
+   * Triton's request handling, (de)serialisation), taken from its latency
+   * budget: `o` in `(b − 1)·1000/λ + l(b) + o ≤ L`.
+   */
+  readonly overheadMs: number;
+}
+
+/** The serving constants when a stack sets none. */
+export const DEFAULT_SERVING: ServingConfig = { overheadMs: 2 };
 
 /** `modelfleet:routing`: how clients reach the fleet through the Istio ingress gateway. */
 export interface RoutingConfig {
@@ -312,6 +333,7 @@ const tierSchema = z.strictObject({
   minReplicas: z.number().int().min(1).max(1000).optional(), // scale to zero needs an event-driven autoscaler (KEDA)
   maxReplicas: z.number().int().min(1).max(1000).optional(),
   targetCpuUtilizationPercent: z.number().int().min(1).max(100).optional(),
+  targetUtilization: z.number().gt(0).max(1).optional(),
   maxModelsPerShard: z.number().int().min(1).max(10000).optional(),
   cpuModelsOnGpuPools: z.boolean().optional(),
   pdbMaxUnavailable: z.number().int().min(1).max(1000).optional(),
@@ -386,6 +408,7 @@ const stackSchema = z.strictObject({
     .partial()
     .optional(),
   policies: policiesSchema,
+  serving: z.strictObject({ overheadMs: z.number().min(0).max(60_000) }).partial().optional(),
 });
 
 /** The config block of a stack, before resolution (what `Pulumi.NAME.yaml` holds under `modelfleet:`). */
@@ -406,7 +429,7 @@ export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' 
   readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
 };
 
-const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies'];
+const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving'];
 
 /** Known fields at a path of the stack config block, for unknown-field suggestions. */
 const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
@@ -518,6 +541,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       autoscaler,
       metrics,
       policies: mergePolicies(defaults.policies, o.policies),
+      serving: { ...DEFAULT_SERVING, ...(base.serving ?? {}), ...(o.serving ?? {}) },
     },
   };
 }

@@ -59,6 +59,7 @@ export const gpuShard: Shard = {
   copies: gpuCopies,
   minReplicas: 2,
   maxReplicas: 8,
+  serving: { replicas: 2, utilization: 0.06, batches: gpuCopies.map(() => 1) },
   gpusPerReplica: 1,
 };
 
@@ -74,6 +75,7 @@ export const cpuShard: Shard = {
   copies: cpuCopies,
   minReplicas: 1,
   maxReplicas: 4,
+  serving: { replicas: 1, utilization: 0, batches: cpuCopies.map(() => 1) },
   gpusPerReplica: 0,
 };
 
@@ -87,8 +89,10 @@ export const teams: readonly TeamSpec[] = [
 export const plan: ShardPlan = {
   shards: [gpuShard, cpuShard],
   groups: [
-    { team: 'fraud', tier: 'realtime', pool: 'gpu-l4', copies: 3, shards: 1, lowerBound: 1 },
-    { team: 'search', tier: 'batch', pool: 'cpu-std', copies: 2, shards: 1, lowerBound: 1 },
+    { team: 'fraud', tier: 'realtime', pool: 'gpu-l4', copies: 3, shards: 1, lowerBound: 1, peakReplicas: 2, peakReplicasLowerBound: 2, gpusPerReplica: 1 },
+    { team: 'search', tier: 'batch', pool: 'cpu-std', copies: 2, shards: 1, lowerBound: 1, peakReplicas: 1, peakReplicasLowerBound: 1, gpusPerReplica: 0 },
   ],
   lowerBound: 2,
+  gpusAtPeakLowerBound: 2,
+  evictions: [],
 };

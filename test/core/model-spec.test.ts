@@ -77,7 +77,7 @@ describe('validateModel', () => {
       models/fraud/txn-scorer.ts: cpu: "1u" is finer than 1 millicore; round it to a whole number of millicores such as "250m"
       models/fraud/txn-scorer.ts: tenants.acme.memory: expected a quantity like "3Gi", "1500Mi", "250m" or a plain number, got "lots"
       models/fraud/txn-scorer.ts: tenants["Bad Tenant"]: "Bad Tenant" is not a DNS label: use lower-case letters, digits and "-", starting and ending with a letter or digit; try "bad-tenant"
-      models/fraud/txn-scorer.ts: maxBatch: unknown field "maxBatch"; remove it (known fields: name, team, framework, tier, p99LatencyMs, memory, gpuMemory, cpu, peakQps, tenants, dedicated, artifact, traffic, maxBatchSize, inputs, outputs, optimization, versions)"
+      models/fraud/txn-scorer.ts: maxBatch: unknown field "maxBatch"; remove it (known fields: name, team, framework, tier, p99LatencyMs, memory, gpuMemory, cpu, peakQps, tenants, dedicated, artifact, traffic, profile, maxBatchSize, inputs, outputs, optimization, versions)"
     `);
   });
 

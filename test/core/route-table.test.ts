@@ -30,10 +30,11 @@ function planWith(tenants: readonly string[], perShard = 50, versionRouting?: Mo
       ),
       minReplicas: 2,
       maxReplicas: 8,
+      serving: { replicas: 2, utilization: 0, batches: [] },
       gpusPerReplica: 1,
     });
   }
-  return { shards, groups: [], lowerBound: 0 };
+  return { shards, groups: [], lowerBound: 0, gpusAtPeakLowerBound: 0, evictions: [] };
 }
 
 /** Does the full-match RE2-style pattern (no RE2-only syntax here) match `value`? */

@@ -24,11 +24,15 @@ function copy(id: string, peakQps?: number, peakHoursUtc?: [number, number]): Mo
     ...(peakQps !== undefined ? { peakQps } : {}),
     ...(peakHoursUtc ? { traffic: { peakHoursUtc } } : {}),
     artifact: 's3://b/m',
+    triton: { optimization: {} },
     dedicated: false,
     file: `models/fraud/${id.split('@')[0]}.ts`,
     pathPrefix: [],
   } as unknown as ModelCopy;
 }
+
+/** The bounds part of `shardReplicas` (the serving part is tested in test/core/serving-model.test.ts). */
+const bounds = ({ serving: _serving, ...rest }: ReturnType<typeof shardReplicas>) => rest;
 
 describe('shardReplicas', () => {
   const realtime = stack.tiers.realtime; // min 2, max 8, 1500 requests/s per GPU replica, 400 per CPU replica
@@ -51,15 +55,15 @@ describe('shardReplicas', () => {
     ],
     ['profiles covering the whole day make a plain floor', [copy('a', 3000, [0, 12]), copy('b', 1800, [12, 0])], gpu, { minReplicas: 4, maxReplicas: 8 }],
   ])('%s', (_name, copies, pool, expected) => {
-    expect(shardReplicas(copies, realtime, pool, { scheduled: true })).toEqual(expected);
+    expect(bounds(shardReplicas(copies, realtime, pool, { scheduled: true }))).toEqual(expected);
   });
 
   it('ignores traffic profiles when the autoscaler cannot schedule (HPA): the peak floor holds all day', () => {
-    expect(shardReplicas([copy('a', 3000, [13, 23]), copy('b', 1800)], realtime, gpu, { scheduled: false })).toEqual({ minReplicas: 4, maxReplicas: 8 });
+    expect(bounds(shardReplicas([copy('a', 3000, [13, 23]), copy('b', 1800)], realtime, gpu, { scheduled: false }))).toEqual({ minReplicas: 4, maxReplicas: 8 });
   });
 
   it('scales the declared peaks by the stack peakTrafficPercent', () => {
-    expect(shardReplicas([copy('a', 3000), copy('b', 1800)], realtime, gpu, { scheduled: true, peakTrafficPercent: 50 })).toEqual({ minReplicas: 2, maxReplicas: 8 });
+    expect(bounds(shardReplicas([copy('a', 3000), copy('b', 1800)], realtime, gpu, { scheduled: true, peakTrafficPercent: 50 }))).toEqual({ minReplicas: 2, maxReplicas: 8 });
   });
 
   const peaks = fc.array(fc.option(fc.integer({ min: 1, max: 5000 }), { nil: undefined }), { maxLength: 12 });
@@ -91,7 +95,7 @@ describe('checkPeakReplicas', () => {
   it('names the busiest copy file and its peakQps field, with the numbers and the fix', () => {
     const copies = [copy('txn-scorer@acme', 9000), copy('txn-scorer@globex', 2500), copy('ato-detector', 1500)];
     const models = [{ file: 'models/fraud/txn-scorer.ts', name: 'txn-scorer', peakQps: 400 }, { file: 'models/fraud/ato-detector.ts', name: 'ato-detector', peakQps: 1500 }] as never;
-    expect(formatIssues(checkPeakReplicas([shard(copies)], models, stack))).toMatchInlineSnapshot(`"models/fraud/txn-scorer.ts: tenants.acme.peakQps: shard fraud-realtime-gpu-l4-1 needs 9 replicas at peak (13000 requests/s summed over its copies: txn-scorer@acme 9000, txn-scorer@globex 2500, ato-detector 1500; 1500 requests/s per replica on gpu pools), above the realtime tier's maxReplicas 8; lower peakQps, give the model its own shards (dedicated: true), or raise modelfleet:tiers.realtime.maxReplicas or autoscaling.replicaThroughputQps.gpu in the stack"`);
+    expect(formatIssues(checkPeakReplicas([shard(copies)], models, stack))).toMatchInlineSnapshot(`"models/fraud/txn-scorer.ts: tenants.acme.peakQps: shard fraud-realtime-gpu-l4-1 needs 9 replicas at peak (13000 requests/s summed over its copies: txn-scorer@acme 9000, txn-scorer@globex 2500, ato-detector 1500; each replica at most 60% busy), above the realtime tier's maxReplicas 8; lower peakQps, give the model its own shards (dedicated: true), or raise modelfleet:tiers.realtime.maxReplicas in the stack"`);
   });
 
   it('reports nothing when the peak fits', () => {
