@@ -117,7 +117,7 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
   const diff = diffPlacement(previous?.lock, next);
   const files: OutputFile[] = [
     ...rendered.files,
-    { path: 'plan.json', content: planJson(planned.plan) },
+    { path: 'plan.json', content: planJson(planned.plan, stack) },
     { path: 'summary.md', content: `${markdownSummary(planned.fleet, planned.plan, stack)}\n${markdownDiff(diff)}\n${markdownRuleResults(ruleOutcomes)}` },
   ].sort(byKey((f) => f.path));
   return {

@@ -16,6 +16,7 @@ import type { Framework, ModelSpec, ResourceVector, SlaTier } from '../spec/mode
 import { TIER_P99_MS } from '../spec/model-spec.ts';
 import type { StackConfig } from '../stack/stack-config.ts';
 import { tritonModelConfig } from '../triton/model-config.ts';
+import { plannedBatching } from '../serving/planned-batching.ts';
 import { closestNames } from '../util/closest-names.ts';
 import { compareStrings } from '../util/compare.ts';
 import type { PlacementLock } from './lockfile.ts';
@@ -374,13 +375,14 @@ function routeOf(copy: ModelCopy, routes: ModelRoutes, stack: StackConfig, virtu
 function tierRules(copy: ModelCopy, shard: Shard, stack: StackConfig): TierRules {
   const tier = stack.tiers[copy.tier];
   const pool = stack.pools.find((p) => p.name === shard.pool)!;
-  const config = tritonModelConfig(copy, { tier: tier.triton, poolKind: pool.kind });
+  const planned = plannedBatching(copy, shard, stack);
+  const config = tritonModelConfig(copy, { tier: tier.triton, poolKind: pool.kind, ...(planned ? { planned } : {}) });
   const scaling = shardAutoscaling(shard, stack);
   return {
     tier: copy.tier,
     p99LatencyMs: TIER_P99_MS[copy.tier],
     maxBatchSize: config.max_batch_size,
-    maxQueueDelayMicroseconds: tier.triton.maxQueueDelayMicroseconds,
+    maxQueueDelayMicroseconds: config.dynamic_batching?.max_queue_delay_microseconds ?? tier.triton.maxQueueDelayMicroseconds,
     preferredBatchSizes: config.dynamic_batching?.preferred_batch_size ?? [],
     queue: { timeoutAction: tier.triton.queuePolicy.timeoutAction, timeoutMicroseconds: tier.triton.queuePolicy.defaultTimeoutMicroseconds, maxQueueSize: tier.triton.queuePolicy.maxQueueSize },
     priorityClass: { name: tier.priorityClass.name, value: tier.priorityClass.value, preemptionPolicy: tier.priorityClass.preemptionPolicy },

@@ -6,6 +6,7 @@
 import { TIER_P99_MS } from '../spec/model-spec.ts';
 import type { PeakWindow } from '../spec/traffic-profile.ts';
 import { queueTimeTargetMicroseconds, type AutoscalerKind } from '../stack/autoscaling-config.ts';
+import { plannedBatching } from '../serving/planned-batching.ts';
 import type { StackConfig } from '../stack/stack-config.ts';
 import type { Shard } from './shard-plan.ts';
 
@@ -96,7 +97,10 @@ const dailyAt = (hour: number) => `0 ${hour} * * *`;
  *
  * - Bounds: the shard's `minReplicas`/`maxReplicas` (`shardReplicas()`).
  * - Queue time: the tier's share of its p99 budget
- *   (`queueTimeTargetMicroseconds()`), measured by `queueTimeQuery()`.
+ *   (`queueTimeTargetMicroseconds()`), measured by `queueTimeQuery()`, plus
+ *   the longest queue delay the plan gives a copy of the shard to fill its
+ *   batch (`plannedBatching()`): waiting for a planned batch is not load, so
+ *   it must not scale the shard out.
  * - CPU: the tier's `targetCpuUtilizationPercent`; GPU (KEDA, GPU pools):
  *   the tier's `targetGpuUtilizationPercent` unless 0.
  * - Peak floors: one cron schedule per window of `shard.peak` (KEDA only).
@@ -118,7 +122,9 @@ export function shardAutoscaling(shard: Shard, stack: StackConfig): ShardAutosca
     minReplicas: shard.minReplicas,
     maxReplicas: shard.maxReplicas,
     ...(toZero ? { idleReplicas: 0 as const } : {}),
-    queueTimeTargetMicroseconds: queueTimeTargetMicroseconds(TIER_P99_MS[shard.tier], policy.queueTimeBudgetPercent),
+    queueTimeTargetMicroseconds:
+      queueTimeTargetMicroseconds(TIER_P99_MS[shard.tier], policy.queueTimeBudgetPercent) +
+      Math.max(0, ...shard.copies.map((c) => plannedBatching(c, shard, stack)?.maxQueueDelayMicroseconds ?? 0)),
     queueTimeQuery: queueTimeQuery(shard),
     cpuUtilizationPercent: tier.targetCpuUtilizationPercent,
     ...(gpu ? { gpuUtilization: { percent: policy.targetGpuUtilizationPercent, query: gpuUtilizationQuery(shard) } } : {}),

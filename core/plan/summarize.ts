@@ -13,6 +13,7 @@ import type { ResourceVector } from '../spec/model-spec.ts';
 import type { Shard, ShardPlan } from './shard-plan.ts';
 import { shardResources } from './shard-resources.ts';
 import { teamUsage, type TeamUsage } from './team-usage.ts';
+import { plannedRate } from '../serving/serving-copy.ts';
 
 const usageOf = (plan: ShardPlan, stack: StackConfig): Map<string, TeamUsage> => teamUsage(plan.shards, (shard) => shardResources(stack, shard));
 
@@ -27,15 +28,21 @@ export interface FleetTotals {
   readonly gpusAtMin: number;
   /** GPUs requested with every shard at max replicas. */
   readonly gpusAtMax: number;
+  /** GPUs with every shard at its planned peak replicas. */
+  readonly gpusAtPeak: number;
+  /** Proven lower bound on `gpusAtPeak`. */
+  readonly gpusAtPeakLowerBound: number;
 }
 
 /** Computes fleet-wide totals. */
 export function fleetTotals(fleet: Fleet, plan: ShardPlan, stack: StackConfig): FleetTotals {
   let gpusAtMin = 0;
   let gpusAtMax = 0;
+  let gpusAtPeak = 0;
   for (const u of usageOf(plan, stack).values()) {
     gpusAtMin += u.minGpu;
     gpusAtMax += u.gpu;
+    gpusAtPeak += u.peakGpu;
   }
   return {
     teams: fleet.teams.length,
@@ -45,6 +52,8 @@ export function fleetTotals(fleet: Fleet, plan: ShardPlan, stack: StackConfig): 
     lowerBound: plan.lowerBound,
     gpusAtMin,
     gpusAtMax,
+    gpusAtPeak,
+    gpusAtPeakLowerBound: plan.gpusAtPeakLowerBound,
   };
 }
 
@@ -58,7 +67,7 @@ export function consoleSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfig
   return [
     `stack ${stack.name}: ${t.teams} teams, ${t.models} models, ${t.copies} model copies`,
     `packed into ${t.shards} shards (lower bound ${t.lowerBound}${t.shards === t.lowerBound ? ', optimal' : ''})`,
-    `GPUs requested: ${t.gpusAtMin} at min replicas, ${t.gpusAtMax} at max replicas`,
+    `GPUs requested: ${t.gpusAtMin} at min replicas, ${t.gpusAtMax} at max replicas; ${t.gpusAtPeak} at the planned peak (lower bound ${t.gpusAtPeakLowerBound})`,
   ].join('\n');
 }
 
@@ -72,17 +81,28 @@ export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfi
   const out: string[] = [];
   out.push('# modelfleet plan', '');
   out.push(`Stack \`${stack.name}\`: **${t.copies} model copies** of ${t.models} models from ${t.teams} teams, packed into **${t.shards} shards** (proven lower bound ${t.lowerBound}).`);
-  out.push(`GPUs requested: **${t.gpusAtMin}** at min replicas, ${t.gpusAtMax} at max replicas.`, '');
-  out.push('## Teams', '', '| team | copies | shards | GPUs (min / max) | GPU quota | CPU cores at max / quota | memory at max / quota |', '|---|---:|---:|---:|---:|---:|---:|');
+  out.push(`GPUs requested: **${t.gpusAtMin}** at min replicas, ${t.gpusAtMax} at max replicas; **${t.gpusAtPeak}** at the planned peak (proven lower bound ${t.gpusAtPeakLowerBound}).`, '');
+  out.push('## Teams', '', '| team | copies | shards | GPUs (min / peak / max) | GPU quota | CPU cores at max / quota | memory at max / quota |', '|---|---:|---:|---:|---:|---:|---:|');
   const usage = usageOf(plan, stack);
   for (const team of fleet.teams) {
-    const u = usage.get(team.name) ?? { copies: 0, shards: 0, minGpu: 0, gpu: 0, cpu: 0, memory: 0 };
+    const u = usage.get(team.name) ?? { copies: 0, shards: 0, minGpu: 0, peakGpu: 0, gpu: 0, cpu: 0, memory: 0 };
     out.push(
-      `| ${team.name} | ${u.copies} | ${u.shards} | ${u.minGpu} / ${u.gpu} | ${team.quota.gpu} | ${cores(u.cpu)} / ${cores(team.quota.cpu)} | ${humanBytes(u.memory)} / ${humanBytes(team.quota.memory)} |`,
+      `| ${team.name} | ${u.copies} | ${u.shards} | ${u.minGpu} / ${u.peakGpu} / ${u.gpu} | ${team.quota.gpu} | ${cores(u.cpu)} / ${cores(team.quota.cpu)} | ${humanBytes(u.memory)} / ${humanBytes(team.quota.memory)} |`,
     );
   }
-  out.push('', '## Packing', '', '| team | tier | pool | copies | shards | lower bound |', '|---|---|---|---:|---:|---:|');
-  for (const g of plan.groups) out.push(`| ${g.team} | ${g.tier} | ${g.pool} | ${g.copies} | ${g.shards} | ${g.lowerBound} |`);
+  out.push(
+    '',
+    '## Packing',
+    '',
+    'Per group: shards against their proven lower bound, and GPUs (CPU pools: replicas) at the planned peak against theirs.',
+    '',
+    '| team | tier | pool | copies | shards | lower bound | GPUs at peak | lower bound |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
+  );
+  for (const g of plan.groups) {
+    const gpus = (replicas: number) => (g.gpusPerReplica === 0 ? `${replicas} replica${replicas === 1 ? '' : 's'}` : String(replicas * g.gpusPerReplica));
+    out.push(`| ${g.team} | ${g.tier} | ${g.pool} | ${g.copies} | ${g.shards} | ${g.lowerBound} | ${gpus(g.peakReplicas)} | ${gpus(g.peakReplicasLowerBound)} |`);
+  }
   out.push('', '## Routes', '', `Clients call \`${stack.routing.host}\` with the tenant in \`${stack.routing.tenantHeader}\`. One VirtualService per model, split into parts of at most ${DEFAULT_MAX_RULES_PER_ROUTE} rules.`, '');
   out.push('| model | team | tenants | VirtualServices | versions |', '|---|---|---:|---:|---|');
   for (const r of planRoutes(plan)) {
@@ -91,11 +111,11 @@ export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfi
     const versions = !v ? '–' : v.canary ? `${v.stable}, canary ${v.canary.version} at ${v.canary.weight}% (${canaryBuckets(v.canary.weight)}/${CANARY_BUCKETS} request ids)` : `${v.stable}`;
     out.push(`| ${r.model} | ${r.team} | ${r.tenanted ? copies.length : '–'} | ${r.parts.length} | ${versions} |`);
   }
-  out.push('', '## Shards', '', '| shard | tier | pool | copies | GPU memory | host memory | CPU cores | replicas |', '|---|---|---|---:|---:|---:|---:|---:|');
+  out.push('', '## Shards', '', '| shard | tier | pool | copies | GPU memory | host memory | CPU cores | replicas | at peak |', '|---|---|---|---:|---:|---:|---:|---:|---:|');
   for (const s of plan.shards) {
     const gpu = s.capacity.gpuMemory > 0 ? `${readableBytes(s.used.gpuMemory)} (${utilisation(s, 'gpuMemory')})` : '–';
     out.push(
-      `| ${s.name} | ${s.tier} | ${s.pool} | ${s.copies.length} | ${gpu} | ${readableBytes(s.used.memory)} (${utilisation(s, 'memory')}) | ${cores(s.used.cpu)} (${utilisation(s, 'cpu')}) | ${s.minReplicas}–${s.maxReplicas}${s.peak ? ` (${describePeak(s.peak)})` : ''} |`,
+      `| ${s.name} | ${s.tier} | ${s.pool} | ${s.copies.length} | ${gpu} | ${readableBytes(s.used.memory)} (${utilisation(s, 'memory')}) | ${cores(s.used.cpu)} (${utilisation(s, 'cpu')}) | ${s.minReplicas}–${s.maxReplicas}${s.peak ? ` (${describePeak(s.peak)})` : ''} | ${s.serving.replicas}, ${Math.round(s.serving.utilization * 100)}% busy |`,
     );
   }
   out.push('');
@@ -124,8 +144,14 @@ export function markdownRuleResults(outcomes: readonly RuleOutcome[]): string {
   return out.join('\n');
 }
 
-/** `plan.json` in the documented contract shape (bytes, millicores). */
-export function planJson(plan: ShardPlan): string {
+/**
+ * `plan.json` in the documented contract shape (bytes, millicores). Per
+ * shard `serving` (replicas and utilisation at the planned peak), per copy
+ * the requests/s planned for (`peakQps` × the stack's `peakTrafficPercent`,
+ * `null` when undeclared) and its batch size; at the top the proven lower
+ * bounds on shards and on GPUs at peak.
+ */
+export function planJson(plan: ShardPlan, stack: StackConfig): string {
   const doc = {
     shards: plan.shards.map((s) => ({
       name: s.name,
@@ -136,9 +162,22 @@ export function planJson(plan: ShardPlan): string {
       capacity: { memory: s.capacity.memory, gpuMemory: s.capacity.gpuMemory, cpu: s.capacity.cpu },
       used: { memory: s.used.memory, gpuMemory: s.used.gpuMemory, cpu: s.used.cpu },
       replicas: { min: s.minReplicas, max: s.maxReplicas, ...(s.peak ? { peak: { replicas: s.peak.replicas, hoursUtc: s.peak.windowsUtc.map((w) => [w.startHourUtc, w.endHourUtc]) } } : {}) },
-      models: s.copies.map((c) => ({ model: c.model, tenant: c.tenant ?? null, team: c.team })),
+      serving: { replicas: s.serving.replicas, utilization: round4(s.serving.utilization) },
+      models: s.copies.map((c, i) => ({
+        model: c.model,
+        tenant: c.tenant ?? null,
+        team: c.team,
+        peakQps: c.peakQps === undefined ? null : plannedRate(c, stack.autoscaler.peakTrafficPercent),
+        batch: s.serving.batches[i]!,
+      })),
     })),
     lowerBound: plan.lowerBound,
+    gpusAtPeakLowerBound: plan.gpusAtPeakLowerBound,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** Four decimals, for ratios in plan.json (byte-identical across machines: no float noise). */
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
 }

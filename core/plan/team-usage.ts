@@ -23,6 +23,8 @@ export interface TeamUsage {
   readonly sidecarMemory: number;
   /** GPUs at min replicas (what the fleet requests when idle). */
   readonly minGpu: number;
+  /** GPUs at the planned peak (each shard's `serving.replicas`). */
+  readonly peakGpu: number;
   /** Model copies in the team's shards. */
   readonly copies: number;
   /** Number of the team's shards. */
@@ -47,10 +49,11 @@ export function teamUsage(
     const r = resourcesOf(shard);
     const sidecar = sidecarOf(shard);
     let u = usage.get(shard.team);
-    if (!u) usage.set(shard.team, (u = { team: shard.team, gpu: 0, cpu: 0, memory: 0, sidecarCpu: 0, sidecarMemory: 0, minGpu: 0, copies: 0, shards: 0 }));
+    if (!u) usage.set(shard.team, (u = { team: shard.team, gpu: 0, cpu: 0, memory: 0, sidecarCpu: 0, sidecarMemory: 0, minGpu: 0, peakGpu: 0, copies: 0, shards: 0 }));
     const gpus = r.gpu?.count ?? 0;
     u.gpu += gpus * shard.maxReplicas;
     u.minGpu += gpus * shard.minReplicas;
+    u.peakGpu += gpus * shard.serving.replicas;
     u.sidecarCpu += (sidecar?.cpu ?? 0) * shard.maxReplicas;
     u.sidecarMemory += (sidecar?.memory ?? 0) * shard.maxReplicas;
     u.cpu += (r.requests.cpu + (sidecar?.cpu ?? 0)) * shard.maxReplicas;

@@ -8,6 +8,7 @@ import type { ModelCopy } from '../plan/shard-plan.ts';
 import type { Framework } from '../spec/model-spec.ts';
 import type { TensorSpec } from '../spec/triton-fields.ts';
 import type { TritonTierPolicy } from '../stack/stack-config.ts';
+import type { PlannedBatching } from '../serving/planned-batching.ts';
 
 /** `inference.ModelInput` / `ModelOutput`, the fields modelfleet sets. */
 export interface ModelTensorConfig {
@@ -83,6 +84,13 @@ export interface TritonModelConfigOptions {
   readonly tier: TritonTierPolicy;
   /** Kind of the pool the copy's shard runs on: a GPU model on a GPU pool gets `KIND_GPU`, anything else `KIND_CPU`. */
   readonly poolKind: 'gpu' | 'cpu';
+  /**
+   * Batching planned from the copy's latency profile (`plannedBatching()`):
+   * its `max_batch_size`, preferred size and queue delay replace the tier's.
+   *
+   * @default - the tier's batching
+   */
+  readonly planned?: PlannedBatching;
 }
 
 const tensor = (t: TensorSpec): ModelTensorConfig => ({ name: t.name, data_type: `TYPE_${t.dataType}`, dims: [...t.dims] });
@@ -112,14 +120,15 @@ const tensor = (t: TensorSpec): ModelTensorConfig => ({ name: t.name, data_type:
 export function tritonModelConfig(copy: ModelCopy, options: TritonModelConfigOptions): ModelConfig {
   const { tier } = options;
   const t = copy.triton;
-  const maxBatchSize = t.maxBatchSize ?? tier.maxBatchSize;
+  const { planned } = options;
+  const maxBatchSize = planned?.maxBatchSize ?? t.maxBatchSize ?? tier.maxBatchSize;
   const onGpu = copy.gpu && options.poolKind === 'gpu';
-  const preferred = tier.preferredBatchSizes.filter((size) => size <= maxBatchSize);
+  const preferred = planned ? [...planned.preferredBatchSizes] : tier.preferredBatchSizes.filter((size) => size <= maxBatchSize);
   const dynamicBatching: ModelDynamicBatchingConfig | undefined =
     maxBatchSize > 0
       ? {
           ...(preferred.length ? { preferred_batch_size: preferred } : {}),
-          max_queue_delay_microseconds: tier.maxQueueDelayMicroseconds,
+          max_queue_delay_microseconds: planned?.maxQueueDelayMicroseconds ?? tier.maxQueueDelayMicroseconds,
           ...(tier.priorityLevels > 0 ? { priority_levels: tier.priorityLevels, default_priority_level: tier.defaultPriorityLevel } : {}),
           default_queue_policy: {
             timeout_action: tier.queuePolicy.timeoutAction,
