@@ -7,7 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { checkInstance, ItemTooLargeError, packVectors } from '../core/packer/pack-vectors.ts';
+import { MEASUREMENT_FORMATS, type MeasurementFormat } from '../core/serving/measured-profile.ts';
+import { explainLabel, MAX_POOL_NAME_LENGTH } from '../core/spec/names.ts';
 import { runExplain } from './explain-command.ts';
+import { runProfile } from './profile-command.ts';
 import { runRebalance } from './rebalance-command.ts';
 import { runSynth } from './synth-command.ts';
 
@@ -87,6 +90,37 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
           ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
           ...(opts.lockfile !== undefined ? { lockfile: opts.lockfile } : {}),
+          json: opts.json === true,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('profile')
+    .description('turn perf_analyzer reports (one per batch size) or a Model Analyzer metrics-model-inference.csv into a declaration\'s profile block')
+    .argument('<file...>', 'perf_analyzer -f reports (batch size from FILE:B or a name like out-b8.csv), or Model Analyzer\'s metrics-model-inference.csv')
+    .requiredOption('--pool <name>', 'node pool the measurements were taken on', (value: string) => {
+      const problem = explainLabel(value, MAX_POOL_NAME_LENGTH, true, 'it is part of every shard name');
+      if (problem) throw new InvalidArgumentError(problem);
+      return value;
+    })
+    .option('--from <tool>', `the tool that wrote the files: ${MEASUREMENT_FORMATS.join(' or ')} (default: recognised from each header)`, (value: string) => {
+      if (!(MEASUREMENT_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${MEASUREMENT_FORMATS.join(' or ')}`);
+      return value as MeasurementFormat;
+    })
+    .option('--model <name>', 'the model or model config to read from a Model Analyzer table (default: its only one)')
+    .option('--json', 'print {"pool", "profile", "sources"} as JSON instead of TypeScript')
+    .action((files: string[], opts: { pool: string; from?: MeasurementFormat; model?: string; json?: boolean }, command: Command) => {
+      if (opts.from === 'perf-analyzer' && opts.model !== undefined) {
+        command.error('error: --model chooses among the models of a Model Analyzer table; perf_analyzer reports name no model', { exitCode: EXIT_USAGE });
+      }
+      code = runProfile(
+        {
+          files,
+          pool: opts.pool,
+          ...(opts.from !== undefined ? { from: opts.from } : {}),
+          ...(opts.model !== undefined ? { model: opts.model } : {}),
           json: opts.json === true,
         },
         io,
