@@ -114,7 +114,7 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
   const ruleViolations = mandatoryViolations(ruleOutcomes);
   if (ruleViolations.length) throw new SpecError(ruleViolations);
   const next = lockFromPlan(planned.plan, stack.name);
-  const diff = diffPlacement(previous?.lock, next);
+  const diff = diffPlacement(previous?.lock, next, planned.plan.evictions);
   const files: OutputFile[] = [
     ...rendered.files,
     { path: 'plan.json', content: planJson(planned.plan, stack) },

@@ -352,12 +352,13 @@ export function packServingGroup(items: readonly ServingItem[], group: ServingGr
   };
   if (loaded && best.total() > bound) {
     const budget = 2_000_000 + 2_000 * n;
-    // 2. One replica count for every shard, load as a dimension.
-    const needed = Math.max(...items.map((i) => aloneReplicas(i, group)));
-    for (let r = needed; r <= group.maxReplicas; r++) {
+    // 2. One replica count for every shard, load as a dimension: every R* at which each copy fits alone
+    // (not every R above the least: fewer replicas fill larger batches, so a copy may fit 3 and 5 but not 4).
+    for (let r = group.minReplicas; r <= group.maxReplicas; r++) {
       const k = r - group.minReplicas;
       const capacity = [...group.capacity, Math.floor(group.targetUtilization * r * MICRO)];
       const withLoad = items.map((i) => [...i.size, Math.ceil(i.loads[k]! * MICRO)]);
+      if (withLoad.some((x) => !(x[x.length - 1]! <= capacity[capacity.length - 1]!))) continue;
       const uniform = packVectors({ capacity, items: withLoad }, { effort: 0 });
       const candidate = fromAssignment(items, group, uniform.assignment, uniform.bins);
       if (better(candidate, best)) best = candidate;

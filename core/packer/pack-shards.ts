@@ -272,7 +272,7 @@ function explainNoService(copy: SourcedCopy, stack: StackConfig, pool: PoolSpec)
   const one = serving.curve.latencyMs(1);
   const ms = (x: number) => `${Number(x.toFixed(3))} ms`;
   if (one + overhead > serving.budgetMs) {
-    const field = serving.curve.source === 'profile' ? [...copy.pathPrefix, 'profile', pool.name, '1'] : [...copy.pathPrefix, 'tier'];
+    const field = serving.curve.source === 'profile' ? [...copy.pathPrefix, 'profile', pool.name, 1] : [...copy.pathPrefix, 'tier'];
     return {
       file: copy.file,
       path: field,
@@ -282,18 +282,15 @@ function explainNoService(copy: SourcedCopy, stack: StackConfig, pool: PoolSpec)
     };
   }
   const needed = replicasNeeded([serving], servingParams(copy.tier, stack));
+  const per =
+    serving.curve.source === 'profile'
+      ? `each replica at most ${Math.round(tier.targetUtilization * 100)}% busy with its profile on ${pool.name}`
+      : `${tier.autoscaling.replicaThroughputQps[pool.kind]} requests/s per ${pool.kind} replica, the stack's planning figure`;
   return {
     file: copy.file,
-    path: peakQpsPathOf(copy),
-    message: `${copy.id} needs ${needed === undefined ? 'more than 10000' : needed} replicas at peak on its own (${serving.rate} requests/s, each replica at most ${Math.round(
-      tier.targetUtilization * 100,
-    )}% busy), above the ${copy.tier} tier's maxReplicas ${tier.maxReplicas}; raise modelfleet:tiers.${copy.tier}.maxReplicas in the stack, lower peakQps, or declare a profile that batches better`,
+    path: [...copy.fieldOf.peakQps],
+    message: `${copy.id} needs ${needed === undefined ? 'more than 10000' : needed} replicas at peak on its own (${serving.rate} requests/s, ${per}), above the ${copy.tier} tier's maxReplicas ${tier.maxReplicas}; raise modelfleet:tiers.${copy.tier}.maxReplicas in the stack, lower peakQps, or declare a profile that batches better`,
   };
-}
-
-/** Field path of a copy's `peakQps` (the tenant's entry for a tenant's copy). */
-function peakQpsPathOf(copy: SourcedCopy): (string | number)[] {
-  return copy.tenant !== undefined ? [...copy.pathPrefix, 'tenants', copy.tenant, 'peakQps'] : [...copy.pathPrefix, 'peakQps'];
 }
 
 interface Bin {

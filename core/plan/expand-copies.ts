@@ -10,8 +10,8 @@ import { byKey } from '../util/compare.ts';
 
 /** A copy together with where its sizes were declared, for messages. */
 export interface SourcedCopy extends ModelCopy {
-  /** Field path of each resource inside the declaring file (`['tenants', 'acme', 'memory']` or `['memory']`). */
-  readonly fieldOf: Readonly<Record<keyof ResourceVector, readonly (string | number)[]>>;
+  /** Field path of each resource, and of `peakQps`, inside the declaring file (`['tenants', 'acme', 'memory']` or `['memory']`). */
+  readonly fieldOf: Readonly<Record<keyof ResourceVector | 'peakQps', readonly (string | number)[]>>;
 }
 
 /** Name Triton loads a copy under: `<model>.<tenant>`; dots never occur in either part, so it is unambiguous. */
@@ -57,7 +57,7 @@ export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
         resources: loadedResources(m.resources, versions),
         ...(m.peakQps !== undefined ? { peakQps: m.peakQps } : {}),
         artifact: m.artifact,
-        fieldOf: { memory: own('memory'), gpuMemory: own('gpuMemory'), cpu: own('cpu') },
+        fieldOf: { memory: own('memory'), gpuMemory: own('gpuMemory'), cpu: own('cpu'), peakQps: [...m.pathPrefix, 'peakQps'] },
       });
       continue;
     }
@@ -71,7 +71,13 @@ export function expandCopies(models: readonly ModelSpec[]): SourcedCopy[] {
         resources: loadedResources(t.resources, versions),
         ...(t.peakQps !== undefined ? { peakQps: t.peakQps } : {}),
         artifact: m.artifact.replaceAll('{tenant}', t.name),
-        fieldOf: { memory: field('memory'), gpuMemory: field('gpuMemory'), cpu: field('cpu') },
+        fieldOf: {
+          memory: field('memory'),
+          gpuMemory: field('gpuMemory'),
+          cpu: field('cpu'),
+          // A tenant's own peakQps differs from the model's (an override equal to it changes nothing).
+          peakQps: t.peakQps !== m.peakQps ? [...m.pathPrefix, 'tenants', t.name, 'peakQps'] : [...m.pathPrefix, 'peakQps'],
+        },
       });
     }
   }

@@ -5,12 +5,20 @@
  */
 import { compareStrings } from '../util/compare.ts';
 import type { PlacementLock } from './lockfile.ts';
+import type { PlanEviction } from './shard-plan.ts';
 
 /** A copy that changed shard. */
 export interface CopyMove {
   readonly id: string;
   readonly from: string;
   readonly to: string;
+  /** Why the packer moved it, when it said (`ShardPlan.evictions`). */
+  readonly reason?: PlanEviction['reason'];
+}
+
+/** The reason of a move, in words. */
+export function describeMoveReason(reason: PlanEviction['reason']): string {
+  return reason === 'serving' ? 'with it its shard would need more than maxReplicas at peak' : 'its shard no longer holds it';
 }
 
 /** A copy that appeared or disappeared, with its shard. */
@@ -38,8 +46,12 @@ function locate(lock: PlacementLock | undefined): Map<string, string> {
   return where;
 }
 
-/** Computes the diff from `previous` (the committed lockfile, if any) to `next`. */
-export function diffPlacement(previous: PlacementLock | undefined, next: PlacementLock): PlacementDiff {
+/**
+ * Computes the diff from `previous` (the committed lockfile, if any) to
+ * `next`; `evictions` (the plan's) give moved copies their reason.
+ */
+export function diffPlacement(previous: PlacementLock | undefined, next: PlacementLock, evictions: readonly PlanEviction[] = []): PlacementDiff {
+  const reasons = new Map(evictions.map((e) => [e.id, e.reason]));
   const before = locate(previous);
   const after = locate(next);
   const added: CopyPlacement[] = [];
@@ -48,7 +60,10 @@ export function diffPlacement(previous: PlacementLock | undefined, next: Placeme
   for (const [id, shard] of after) {
     const was = before.get(id);
     if (was === undefined) added.push({ id, shard });
-    else if (was !== shard) moved.push({ id, from: was, to: shard });
+    else if (was !== shard) {
+      const reason = reasons.get(id);
+      moved.push({ id, from: was, to: shard, ...(reason ? { reason } : {}) });
+    }
   }
   for (const [id, shard] of before) if (!after.has(id)) removed.push({ id, shard });
   const oldShards = new Set(Object.keys(previous?.shards ?? {}));
@@ -77,9 +92,9 @@ export function isEmptyDiff(diff: PlacementDiff): boolean {
   return diff.added.length + diff.removed.length + diff.moved.length + diff.shardsCreated.length + diff.shardsDeleted.length === 0;
 }
 
-/** One line per move: `fraud/txn-scorer@acme: fraud-realtime-gpu-l4-3 → fraud-realtime-gpu-l4-1`. */
+/** One line per move: `fraud/txn-scorer@acme: fraud-realtime-gpu-l4-3 → fraud-realtime-gpu-l4-1`, with the reason when known. */
 export function formatMove(move: CopyMove): string {
-  return `${move.id}: ${move.from} → ${move.to}`;
+  return `${move.id}: ${move.from} → ${move.to}${move.reason ? ` (${describeMoveReason(move.reason)})` : ''}`;
 }
 
 /** The short form `synth` prints; lists at most `limit` moves. */
@@ -113,7 +128,7 @@ export function markdownDiff(diff: PlacementDiff): string {
     if (!rows.length) return;
     out.push(`<details><summary>${title} (${rows.length})</summary>`, '', ...rows.map((r) => `- ${r}`), '', '</details>', '');
   };
-  section('Moved copies', diff.moved.map((m) => `\`${m.id}\`: ${m.from} → ${m.to}`));
+  section('Moved copies', diff.moved.map((m) => `\`${m.id}\`: ${m.from} → ${m.to}${m.reason ? ` (${describeMoveReason(m.reason)})` : ''}`));
   section('Added copies', diff.added.map((c) => `\`${c.id}\` → ${c.shard}`));
   section('Removed copies', diff.removed.map((c) => `\`${c.id}\` (was in ${c.shard})`));
   section('Shards created', diff.shardsCreated);

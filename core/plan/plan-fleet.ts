@@ -7,6 +7,7 @@ import { collectFleet, type Fleet } from '../loader/load-fleet.ts';
 import { packShards } from '../packer/pack-shards.ts';
 import type { StackConfig } from '../stack/stack-config.ts';
 import { checkTritonDeclarations } from '../triton/check-triton-declarations.ts';
+import { checkProfiles } from '../serving/check-profiles.ts';
 import { expandCopies } from './expand-copies.ts';
 import type { PlacementLock } from './lockfile.ts';
 import type { ShardPlan } from './shard-plan.ts';
@@ -47,7 +48,7 @@ export interface PlannedFleet {
  */
 export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet> {
   const { fleet, issues: declarationIssues } = await collectFleet(options.modelsDir, options.cwd ? { cwd: options.cwd } : {});
-  const loadIssues = [...declarationIssues, ...checkTritonDeclarations(fleet.models, options.stack)];
+  const loadIssues = [...declarationIssues, ...checkTritonDeclarations(fleet.models, options.stack), ...checkProfiles(fleet.models, options.stack)];
   const namespaces = new Map(fleet.teams.map((t) => [t.name, t.namespace]));
   const { plan, issues } = packShards(expandCopies(fleet.models), {
     stack: options.stack,
