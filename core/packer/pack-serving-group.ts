@@ -71,10 +71,14 @@ export function replicasFor(loads: ArrayLike<number>, group: ServingGroup): numb
 /**
  * A proven lower bound on the summed peak replicas of any feasible packing:
  * the largest of (a) `minReplicas` × the resource lower bound on the shard
- * count, (b) `⌈Σ_i load_i(minReplicas) / ρ⌉` (a copy's load only falls as a
- * shard's replicas fall, so `load_i(minReplicas)` is the least it can bring;
- * a shard of `R` replicas carries at most `ρ·R`), and (c) the most replicas
- * one copy needs alone.
+ * count, (b) `⌈Σ_i load_i(R_i) / ρ⌉` with `R_i` the least replica count copy
+ * i can be served at alone, and (c) the most replicas one copy needs alone.
+ *
+ * (b) holds because a shard of `R` replicas carries at most `ρ·R` of load;
+ * a shard that holds copy i has at least `R_i` replicas (adding copies only
+ * adds load, so it never makes fewer replicas feasible); and a copy's load
+ * only grows with the shard's replicas (a lower rate per replica fills
+ * smaller batches), so copy i brings at least `load_i(R_i)` wherever it is.
  */
 export function servingLowerBound(items: readonly ServingItem[], group: ServingGroup): number {
   if (items.length === 0) return 0;
@@ -82,8 +86,9 @@ export function servingLowerBound(items: readonly ServingItem[], group: ServingG
   let load = 0;
   let alone = group.minReplicas;
   for (const item of items) {
-    load += item.loads[0]!;
-    alone = Math.max(alone, replicasFor(item.loads, group) ?? group.maxReplicas);
+    const own = replicasFor(item.loads, group) ?? group.maxReplicas;
+    load += item.loads[own - group.minReplicas]!;
+    alone = Math.max(alone, own);
   }
   const byLoad = Math.ceil(load / group.targetUtilization - 1e-6);
   return Math.max(group.minReplicas * shards, byLoad, alone);
@@ -201,13 +206,23 @@ class Bins {
   }
 }
 
-/** Builds bins from an assignment; bins that cannot be served give up copies (heaviest first) to greedy re-insertion. */
-function fromAssignment(items: readonly ServingItem[], group: ServingGroup, assignment: readonly number[], bins: number): Bins {
+/** `order` sorted heaviest first: by load at `minReplicas`, then by summed resource share, then by index. */
+function heaviestFirst(items: readonly ServingItem[], group: ServingGroup, order: readonly number[]): number[] {
+  const share = (i: number) => items[i]!.size.reduce((s, x, d) => s + x / (group.capacity[d]! || 1), 0);
+  return [...order].sort((a, b) => items[b]!.loads[0]! - items[a]!.loads[0]! || share(b) - share(a) || a - b);
+}
+
+/**
+ * Builds bins from an assignment (`-1`: unassigned); bins that cannot be
+ * served give up copies (heaviest first), which go, with `rest`, to greedy
+ * re-insertion.
+ */
+function fromAssignment(items: readonly ServingItem[], group: ServingGroup, assignment: readonly number[], bins: number, rest: readonly number[] = []): Bins {
   const state = new Bins(items, group);
   for (let b = 0; b < bins; b++) state.open();
   const evicted: number[] = [];
   const byBin: number[][] = Array.from({ length: bins }, () => []);
-  assignment.forEach((b, i) => byBin[b]!.push(i));
+  assignment.forEach((b, i) => b >= 0 && byBin[b]!.push(i));
   const heaviness = (i: number) => items[i]!.loads[items[i]!.loads.length - 1]!;
   for (let b = 0; b < bins; b++) {
     // Lightest first, so the copies that leave an overloaded shard are the heaviest.
@@ -217,7 +232,7 @@ function fromAssignment(items: readonly ServingItem[], group: ServingGroup, assi
       else state.add(b, i);
     }
   }
-  insertGreedy(state, items, group, evicted);
+  insertGreedy(state, items, group, [...evicted, ...rest]);
   return state;
 }
 
@@ -352,21 +367,25 @@ export function packServingGroup(items: readonly ServingItem[], group: ServingGr
   };
   if (loaded && best.total() > bound) {
     const budget = 2_000_000 + 2_000 * n;
-    // 2. One replica count for every shard, load as a dimension: every R* at which each copy fits alone
-    // (not every R above the least: fewer replicas fill larger batches, so a copy may fit 3 and 5 but not 4).
+    // 2. One replica count R* for the shards, load as a dimension of capacity ρ·R*: the copies that fit a
+    // shard of R* alone are packed so; the others (they need more replicas, or, since fewer replicas fill
+    // larger batches, a different count) then go in one by one where they cost least.
     for (let r = group.minReplicas; r <= group.maxReplicas; r++) {
       const k = r - group.minReplicas;
-      const capacity = [...group.capacity, Math.floor(group.targetUtilization * r * MICRO)];
-      const withLoad = items.map((i) => [...i.size, Math.ceil(i.loads[k]! * MICRO)]);
-      if (withLoad.some((x) => !(x[x.length - 1]! <= capacity[capacity.length - 1]!))) continue;
-      const uniform = packVectors({ capacity, items: withLoad }, { effort: 0 });
-      const candidate = fromAssignment(items, group, uniform.assignment, uniform.bins);
+      const cap = Math.floor(group.targetUtilization * r * MICRO);
+      const fitting: number[] = [];
+      const others: number[] = [];
+      items.forEach((item, i) => (Math.ceil(item.loads[k]! * MICRO) <= cap ? fitting : others).push(i));
+      if (fitting.length === 0) continue;
+      const uniform = packVectors({ capacity: [...group.capacity, cap], items: fitting.map((i) => [...items[i]!.size, Math.ceil(items[i]!.loads[k]! * MICRO)]) }, { effort: 0 });
+      const assignment = new Array<number>(n).fill(-1);
+      fitting.forEach((i, j) => (assignment[i] = uniform.assignment[j]!));
+      const candidate = fromAssignment(items, group, assignment, uniform.bins, heaviestFirst(items, group, others));
       if (better(candidate, best)) best = candidate;
     }
     // 3. Heaviest first into the cheapest shard.
-    const heavy = [...items.keys()].sort((a, b) => items[b]!.loads[0]! - items[a]!.loads[0]! || items[b]!.size.reduce((s, x, d) => s + x / (group.capacity[d]! || 1), 0) - items[a]!.size.reduce((s, x, d) => s + x / (group.capacity[d]! || 1), 0) || a - b);
     const greedy = new Bins(items, group);
-    insertGreedy(greedy, items, group, heavy);
+    insertGreedy(greedy, items, group, heaviestFirst(items, group, [...items.keys()]));
     if (better(greedy, best)) best = greedy;
     if (best.total() > bound) improve(best, best.ops + budget);
   }

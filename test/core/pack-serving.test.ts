@@ -19,6 +19,7 @@ import type { ModelSpec } from '../../core/spec/model-spec.ts';
 import { resolvePlatformStack } from '../../policies/default-stack.ts';
 import { model, tenants } from '../support/model-fixture.ts';
 import { checkPlan, checkShard } from '../support/serving-check.ts';
+import { servingFleet } from '../../bench/serving-fleet.ts';
 
 const stack = resolvePlatformStack('default', {});
 const pack = (models: readonly ModelSpec[], lock?: ReturnType<typeof lockFromPlan>) => packShards(expandCopies(models), { stack, ...(lock ? { lock } : {}) });
@@ -80,6 +81,16 @@ describe('packing for load', () => {
     expect(checkPlan(plan!.shards, stack)).toEqual([]);
     expect(gpusAtPeak(plan!)).toBeGreaterThanOrEqual(plan!.gpusAtPeakLowerBound);
     expect(gpusAtPeak(plan!)).toBeLessThanOrEqual(memoryFirstGpus(plan!) ?? Infinity);
+  });
+
+  it('keeps a generated profiled fleet of 1,000 copies (a quarter busy) within 1.15× the GPU lower bound, below memory-first', () => {
+    const { plan } = pack(servingFleet(1_000, 1_013));
+    expect(checkPlan(plan!.shards, stack)).toEqual([]);
+    const gpus = gpusAtPeak(plan!);
+    expect(gpus).toBeGreaterThanOrEqual(plan!.gpusAtPeakLowerBound);
+    expect(gpus / plan!.gpusAtPeakLowerBound).toBeLessThanOrEqual(1.15);
+    const memoryFirst = memoryFirstGpus(plan!);
+    if (memoryFirst !== undefined) expect(gpus).toBeLessThanOrEqual(memoryFirst);
   });
 
   const declArb = fc.record({
