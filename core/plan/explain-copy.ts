@@ -14,7 +14,8 @@ import type { Fleet } from '../loader/load-fleet.ts';
 import { capacityVector, eligiblePools, itemVector } from '../packer/pack-shards.ts';
 import type { Framework, ModelSpec, ResourceVector, SlaTier } from '../spec/model-spec.ts';
 import { TIER_P99_MS } from '../spec/model-spec.ts';
-import type { StackConfig } from '../stack/stack-config.ts';
+import type { PoolSpec, StackConfig } from '../stack/stack-config.ts';
+import { servingCopyIn } from '../serving/serving-copy.ts';
 import { tritonModelConfig } from '../triton/model-config.ts';
 import { plannedBatching } from '../serving/planned-batching.ts';
 import { closestNames } from '../util/closest-names.ts';
@@ -178,6 +179,22 @@ export interface CopyExplanation {
     readonly replicas: { readonly min: number; readonly max: number; readonly peak: { readonly replicas: number; readonly hoursUtc: readonly (readonly [number, number])[] } | null };
   };
   readonly share: { readonly memory: ResourceShare; readonly gpuMemory: ResourceShare; readonly cpu: ResourceShare };
+  /** The copy at the shard's planned peak (the serving model, docs/tiers.md "Planning for load"). */
+  readonly serving: {
+    /** Requests/s planned for the copy (`peakQps` × `peakTrafficPercent`), `null` when it declares none. */
+    readonly peakQps: number | null;
+    /** Requests/s per replica at peak. */
+    readonly perReplicaQps: number;
+    /** The batch size it is planned to run at. */
+    readonly batch: number;
+    /** Milliseconds one such batch takes, from its profile or the stack's throughput figure. */
+    readonly batchLatencyMs: number;
+    /** Where the latency comes from. */
+    readonly latencySource: 'profile' | 'throughput';
+    /** The shard's replicas at peak and its utilisation there. */
+    readonly shardReplicasAtPeak: number;
+    readonly shardUtilization: number;
+  };
   readonly why: {
     readonly group: PackingGroup;
     readonly pools: readonly PoolVerdict[];
@@ -295,6 +312,21 @@ function placementReason(copy: ModelCopy, shard: Shard, context: ExplainContext,
         ? `pool ${locked.pool} can no longer hold it for tier ${copy.tier}`
         : `${name} no longer holds all its locked copies (a copy grew or the pool shrank), and this one had to leave`;
   return { source: 'packer', previousShard: name, reason: `${shownAs} had it in ${name}, but ${why}; the packer moved it here` };
+}
+
+/** The copy at its shard's planned peak. */
+function servingOf(copy: ModelCopy, shard: Shard, pool: PoolSpec, stack: StackConfig): CopyExplanation['serving'] {
+  const batch = shard.serving.batches[shard.copies.findIndex((c) => c.id === copy.id)] ?? 1;
+  const serving = servingCopyIn(copy, pool, stack);
+  return {
+    peakQps: copy.peakQps === undefined ? null : serving.rate,
+    perReplicaQps: Math.round((serving.rate / shard.serving.replicas) * 100) / 100,
+    batch,
+    batchLatencyMs: Math.round(serving.curve.latencyMs(batch) * 1000) / 1000,
+    latencySource: serving.curve.source,
+    shardReplicasAtPeak: shard.serving.replicas,
+    shardUtilization: Math.round(shard.serving.utilization * 10_000) / 10_000,
+  };
 }
 
 const labelsOf = (o: RenderedObject) => o.metadata.labels ?? {};
@@ -509,6 +541,7 @@ export function explainCopies(query: ExplainQuery, context: ExplainContext): Exp
         },
       },
       share: { memory: share(copy, shard, 'memory'), gpuMemory: share(copy, shard, 'gpuMemory'), cpu: share(copy, shard, 'cpu') },
+      serving: servingOf(copy, shard, pool, context.stack),
       why: { group, pools: poolVerdicts(copy, shard, context.stack), placement: placementReason(copy, shard, context, lockedAt) },
       route: routeOf(copy, routes, context.stack, virtualServices),
       rules: {

@@ -29,6 +29,12 @@ export function formatCopyExplanation(c: CopyExplanation): string {
   out.push(`${label('declared')}${c.file}: ${c.framework}, tier ${c.tier}, ${c.gpu ? 'GPU' : 'CPU'} model${c.peakQps !== null ? `, peak ${c.peakQps} requests/s` : ''}${c.dedicated ? ', dedicated' : ''}`);
   out.push(`${label('shard')}${c.shard.name} in namespace ${c.shard.namespace}, pool ${c.shard.pool} (${c.shard.poolKind.toUpperCase()}), ${c.shard.copies} of at most ${c.shard.maxCopies} copies`);
   out.push(`${label('replicas')}${replicas(c)}`);
+  const sv = c.serving;
+  out.push(
+    `${label('at peak')}${sv.peakQps === null ? 'no peakQps declared' : `${sv.peakQps} requests/s, ${sv.perReplicaQps} per replica`}; batches of ${sv.batch} taking ${sv.batchLatencyMs} ms (${
+      sv.latencySource === 'profile' ? `its profile on ${c.shard.pool}` : "the stack's throughput figure"
+    }); the shard needs ${sv.shardReplicasAtPeak} replicas at peak, each ${Math.round(sv.shardUtilization * 100)}% busy`,
+  );
   out.push(`${label('share')}of the shard, per replica:`);
   if (c.gpu || c.share.gpuMemory.shardCapacity > 0) out.push(shareLine('GPU memory', c.share.gpuMemory, readableBytes));
   out.push(shareLine('host memory', c.share.memory, readableBytes));

@@ -168,7 +168,7 @@ describe('explain on the command line', () => {
     expect(text.code).toBe(0);
     expect(text.stdout.split('\n\n')).toHaveLength(3 + 1); // three tenants, then the note that the lockfile would change
     expect(text.stdout).toMatch(/^fraud-scorer for tenant acme \(payments\/fraud-scorer@acme, Triton model fraud-scorer\.acme\)\n {2}declared {2}.*test\/golden\/small\/models\/payments\/fraud-scorer\.ts: onnx, tier realtime, GPU model, peak 200 requests\/s\n {2}shard {5}payments-realtime-gpu-l4-\d+ in namespace payments/);
-    for (const heading of ['replicas', 'share', 'why', 'route', 'curl', 'grpcurl', 'tier', 'isolation', 'platform']) expect(text.stdout).toContain(`\n  ${heading.padEnd(10)}`);
+    for (const heading of ['replicas', 'at peak', 'share', 'why', 'route', 'curl', 'grpcurl', 'tier', 'isolation', 'platform']) expect(text.stdout).toContain(`\n  ${heading.padEnd(10)}`);
     expect(text.stdout).toContain('placement by the packer: there is no');
     expect(text.stdout).toMatch(/note: .*no-such\.lock\.json is not up to date/);
 

@@ -15,6 +15,8 @@ import type { Shard, ShardPlan } from '../../core/plan/shard-plan.ts';
 import { capacityVector, itemVector, packShards } from '../../core/packer/pack-shards.ts';
 import { packVectors } from '../../core/packer/pack-vectors.ts';
 import { checkProfiles } from '../../core/serving/check-profiles.ts';
+import { shardAutoscaling } from '../../core/plan/shard-autoscaling.ts';
+import { shardModelConfigs } from '../../core/triton/shard-model-configs.ts';
 import type { ModelSpec } from '../../core/spec/model-spec.ts';
 import { resolvePlatformStack } from '../../policies/default-stack.ts';
 import { model, tenants } from '../support/model-fixture.ts';
@@ -137,6 +139,30 @@ describe('packing for load', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('Triton batching from the plan', () => {
+  it('gives a profiled copy its planned batch, the time that batch takes to fill as queue delay, and the shard a queue-time target that allows for it', () => {
+    const fleet = [
+      model('search', { name: 'embedder', gpuMemory: '1536Mi', peakQps: 2000, profile: { 'gpu-l4': { 1: 1.95, 2: 2.71, 4: 4.53, 8: 9.09 } } }),
+      model('search', { name: 'plain', gpuMemory: '1Gi', peakQps: 100 }),
+    ];
+    const { plan } = pack(fleet);
+    const shard = plan!.shards.find((s) => s.copies.some((c) => c.model === 'embedder'))!;
+    const i = shard.copies.findIndex((c) => c.model === 'embedder');
+    const batch = shard.serving.batches[i]!;
+    const lambda = 2000 / shard.serving.replicas;
+    const configs = shardModelConfigs(shard, stack);
+    const embedder = configs.find((c) => c.name === 'embedder')!;
+    expect(batch).toBeGreaterThan(1);
+    expect(embedder.max_batch_size).toBe(batch);
+    expect(embedder.dynamic_batching?.preferred_batch_size).toEqual([batch]);
+    expect(embedder.dynamic_batching?.max_queue_delay_microseconds).toBe(Math.floor(((batch - 1) * 1_000_000) / lambda));
+    // The copy without a profile keeps the tier's batching.
+    const plain = configs.find((c) => c.name === 'plain');
+    if (plain) expect(plain).toMatchObject({ max_batch_size: 8, dynamic_batching: { max_queue_delay_microseconds: 500, preferred_batch_size: [4, 8] } });
+    expect(shardAutoscaling(shard, stack).queueTimeTargetMicroseconds).toBe(2000 + embedder.dynamic_batching!.max_queue_delay_microseconds);
   });
 });
 
