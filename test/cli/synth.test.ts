@@ -31,7 +31,7 @@ describe('synth on the example fleet', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /^stack default: 5 teams, 17 models, 600 model copies\npacked into \d+ shards \(lower bound \d+(, optimal)?\)\nGPUs requested: \d+ at min replicas, \d+ at max replicas\nplacement: no lockfile yet; 600 copies placed in \d+ shards\nwrote \d+ files to .+\/ \(kubectl kustomize .+ renders \d+ objects\)\ncreated .+first\.lock\.json; commit it with the fleet\n$/,
+      /^stack default: 5 teams, 17 models, 600 model copies\npacked into \d+ shards \(lower bound \d+(, optimal)?\)\nGPUs requested: \d+ at min replicas, \d+ at max replicas; \d+ at the planned peak \(lower bound \d+\)\nplacement: no lockfile yet; 600 copies placed in \d+ shards\nwrote \d+ files to .+\/ \(kubectl kustomize .+ renders \d+ objects\)\ncreated .+first\.lock\.json; commit it with the fleet\n$/,
     );
   });
 
