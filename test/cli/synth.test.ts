@@ -37,12 +37,13 @@ describe('synth on the example fleet', () => {
 
   it('writes plan.json in the documented shape, every copy placed exactly once', () => {
     const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
-    expect(Object.keys(plan).sort()).toEqual(['lowerBound', 'shards']);
+    expect(Object.keys(plan).sort()).toEqual(['gpusAtPeakLowerBound', 'lowerBound', 'shards']);
     const ids = plan.shards.flatMap((s: { models: { team: string; model: string; tenant: string | null }[] }) => s.models.map((m) => `${m.team}/${m.model}@${m.tenant}`));
     expect(ids).toHaveLength(600);
     expect(new Set(ids).size).toBe(600);
     for (const s of plan.shards) {
-      expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'namespace', 'team', 'tier', 'pool', 'capacity', 'used', 'models']));
+      expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'namespace', 'team', 'tier', 'pool', 'capacity', 'used', 'serving', 'models']));
+      expect(s.serving.replicas).toBeGreaterThanOrEqual(s.replicas.min);
       for (const k of ['memory', 'gpuMemory', 'cpu']) expect(s.used[k]).toBeLessThanOrEqual(s.capacity[k]);
       expect(s.name.length).toBeLessThanOrEqual(63);
     }

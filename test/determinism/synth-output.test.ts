@@ -222,15 +222,16 @@ describe('synth output carries no time, no randomness and fixed key orders', () 
 
   it('plan.json: keys in the documented order, shards sorted by team, tier, pool (names) and index (number)', () => {
     const plan = JSON.parse(files['plan.json']!) as {
-      shards: { name: string; team: string; tier: string; pool: string; capacity: object; used: object; replicas: object; models: object[] }[];
+      shards: { name: string; team: string; tier: string; pool: string; capacity: object; used: object; replicas: object; serving: object; models: object[] }[];
     };
-    expect(Object.keys(plan)).toEqual(['shards', 'lowerBound']);
+    expect(Object.keys(plan)).toEqual(['shards', 'lowerBound', 'gpusAtPeakLowerBound']);
     for (const s of plan.shards) {
-      expect(Object.keys(s)).toEqual(['name', 'namespace', 'team', 'tier', 'pool', 'capacity', 'used', 'replicas', 'models']);
+      expect(Object.keys(s)).toEqual(['name', 'namespace', 'team', 'tier', 'pool', 'capacity', 'used', 'replicas', 'serving', 'models']);
+      expect(Object.keys(s.serving)).toEqual(['replicas', 'utilization']);
       expect(Object.keys(s.capacity)).toEqual(['memory', 'gpuMemory', 'cpu']);
       expect(Object.keys(s.used)).toEqual(['memory', 'gpuMemory', 'cpu']);
       expect(Object.keys(s.replicas).slice(0, 2)).toEqual(['min', 'max']);
-      for (const m of s.models) expect(Object.keys(m)).toEqual(['model', 'tenant', 'team']);
+      for (const m of s.models) expect(Object.keys(m)).toEqual(['model', 'tenant', 'team', 'peakQps', 'batch']);
     }
     const index = (name: string) => Number(/-(\d+)$/.exec(name)![1]);
     const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
