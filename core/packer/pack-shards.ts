@@ -14,8 +14,8 @@ import type { SourcedCopy } from '../plan/expand-copies.ts';
 import { shardIndex, type PlacementLock } from '../plan/lockfile.ts';
 import type { ModelCopy, PackingGroup, PlanEviction, Shard, ShardPlan } from '../plan/shard-plan.ts';
 import { shardReplicasIn } from '../plan/shard-replicas.ts';
-import { servingCopyIn, servingParams } from '../serving/serving-copy.ts';
-import { copyLoad, replicasNeeded, shardServing } from '../serving/serving-model.ts';
+import { copyLoads, servingCopyIn, servingParams } from '../serving/serving-copy.ts';
+import { replicasNeeded, shardServing } from '../serving/serving-model.ts';
 import { packServingGroup, replicasFor, servingLowerBound, type ServingGroup, type ServingItem } from './pack-serving-group.ts';
 import type { ResourceVector, SlaTier } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores, readableBytes } from '../spec/quantity.ts';
@@ -250,18 +250,14 @@ export function packShards(copies: readonly SourcedCopy[], options: PackShardsOp
 }
 
 /** The serving constants of a group's shards. */
-function servingGroupOf(stack: StackConfig, tier: SlaTier, capacity: readonly number[]): ServingGroup {
+export function servingGroupOf(stack: StackConfig, tier: SlaTier, capacity: readonly number[]): ServingGroup {
   const policy = stack.tiers[tier];
   return { capacity, minReplicas: policy.minReplicas, maxReplicas: policy.maxReplicas, targetUtilization: policy.targetUtilization };
 }
 
 /** A copy as the group packer sees it: its size vector and its load at every replica count of the tier's range. */
-function servingItem(copy: ModelCopy, pool: PoolSpec, stack: StackConfig, capacity: readonly number[]): ServingItem {
-  const tier = stack.tiers[copy.tier];
-  const serving = servingCopyIn(copy, pool, stack);
-  const loads = new Float64Array(tier.maxReplicas - tier.minReplicas + 1);
-  for (let k = 0; k < loads.length; k++) loads[k] = copyLoad(serving, tier.minReplicas + k, stack.serving.overheadMs);
-  return { size: itemVector(copy, capacity), loads };
+export function servingItem(copy: ModelCopy, pool: PoolSpec, stack: StackConfig, capacity: readonly number[]): ServingItem {
+  return { size: itemVector(copy, capacity), loads: copyLoads(copy, pool, stack) };
 }
 
 /** The issue for a copy that fits a pool's resources but cannot meet its latency budget there within `maxReplicas`. */

@@ -7,8 +7,10 @@
  * considers two ways to save shards:
  *
  * - **elimination**: empty the shards with the fewest copies, one at a time,
- *   moving their copies into the group's other shards (best fit); each
- *   emptied shard saves one shard for as many moves as it had copies;
+ *   moving their copies into the group's other shards (best fit) where the
+ *   receiving shard can still serve its peak within `maxReplicas` and the
+ *   group's summed peak replicas do not grow; each emptied shard saves one
+ *   shard for as many moves as it had copies;
  * - **repack**: pack the group from scratch and match the new shards to the
  *   old ones by largest overlap, so only copies whose shard really changes move.
  *
@@ -17,7 +19,8 @@
  * budget lasts, and a group whose full option does not fit the remaining
  * budget still takes as many elimination steps as fit.
  */
-import { capacityVector, itemVector, packShards } from '../packer/pack-shards.ts';
+import { capacityVector, packShards, servingGroupOf, servingItem } from '../packer/pack-shards.ts';
+import { replicasFor, type ServingGroup, type ServingItem } from '../packer/pack-serving-group.ts';
 import type { StackConfig } from '../stack/stack-config.ts';
 import { compareStrings } from '../util/compare.ts';
 import type { SourcedCopy } from './expand-copies.ts';
@@ -49,6 +52,8 @@ interface GroupShard {
   readonly name: string;
   readonly copies: string[];
   readonly load: number[];
+  /** Summed serving load per replica count of the tier's range (`pack-serving-group.ts`). */
+  readonly serving: number[];
 }
 
 interface Option {
@@ -64,11 +69,15 @@ const share = (v: readonly number[], cap: readonly number[]) => v.reduce((sum, x
 const fits = (load: readonly number[], item: readonly number[], cap: readonly number[]) => item.every((x, d) => load[d]! + x <= cap[d]!);
 
 function cloneShards(shards: readonly GroupShard[]): GroupShard[] {
-  return shards.map((s) => ({ name: s.name, copies: [...s.copies], load: [...s.load] }));
+  return shards.map((s) => ({ name: s.name, copies: [...s.copies], load: [...s.load], serving: [...s.serving] }));
 }
 
-/** Elimination steps for one group: each step empties one more shard. */
-function eliminate(shards: readonly GroupShard[], size: Map<string, number[]>, cap: readonly number[]): Option {
+/** Peak replicas of a shard (`Infinity` when it cannot be served within the range). */
+const peakOf = (s: GroupShard, group: ServingGroup) => replicasFor(s.serving, group) ?? Infinity;
+
+/** Elimination steps for one group: each step empties one more shard without raising the group's peak replicas. */
+function eliminate(shards: readonly GroupShard[], items: Map<string, ServingItem>, cap: readonly number[], group: ServingGroup): Option {
+  const size = new Map([...items].map(([id, item]) => [id, [...item.size]]));
   const steps: Option['steps'] = [];
   let current = cloneShards(shards);
   let moves = 0;
@@ -77,14 +86,17 @@ function eliminate(shards: readonly GroupShard[], size: Map<string, number[]>, c
     let done = false;
     for (const victim of candidates) {
       const trial = cloneShards(current.filter((s) => s.name !== victim.name));
+      const peakBefore = trial.reduce((sum, s) => sum + peakOf(s, group), 0) + peakOf(victim, group);
       const ordered = [...victim.copies].sort((a, b) => share(size.get(b)!, cap) - share(size.get(a)!, cap) || compareStrings(a, b));
       let ok = true;
       for (const id of ordered) {
         const item = size.get(id)!;
         let best: GroupShard | undefined;
         let bestSlack = Infinity;
+        const loads = items.get(id)!.loads;
         for (const s of trial) {
           if (!fits(s.load, item, cap)) continue;
+          if (replicasFor(s.serving.map((x, k) => x + loads[k]!), group) === undefined) continue;
           const slack = cap.reduce((sum, c, d) => sum + (c > 0 ? (c - s.load[d]! - item[d]!) / c : 0), 0);
           if (slack < bestSlack) {
             best = s;
@@ -97,8 +109,9 @@ function eliminate(shards: readonly GroupShard[], size: Map<string, number[]>, c
         }
         best.copies.push(id);
         item.forEach((x, d) => (best.load[d]! += x));
+        loads.forEach((x, k) => (best.serving[k]! += x));
       }
-      if (!ok) continue;
+      if (!ok || trial.reduce((sum, s) => sum + peakOf(s, group), 0) > peakBefore) continue;
       moves += victim.copies.length;
       current = trial;
       steps.push({ shards: cloneShards(current), moves });
@@ -110,7 +123,7 @@ function eliminate(shards: readonly GroupShard[], size: Map<string, number[]>, c
 }
 
 /** Full repack of one group, renamed to overlap the current shards as much as possible. */
-function repack(shards: readonly GroupShard[], fresh: readonly { copies: readonly string[] }[], size: Map<string, number[]>, prefix: string): Option {
+function repack(shards: readonly GroupShard[], fresh: readonly { copies: readonly string[] }[], items: Map<string, ServingItem>, prefix: string): Option {
   const pairs: { old: string; fresh: number; overlap: number }[] = [];
   fresh.forEach((bin, j) => {
     const inBin = new Set(bin.copies);
@@ -136,9 +149,13 @@ function repack(shards: readonly GroupShard[], fresh: readonly { copies: readonl
       taken.add(next);
       name = `${prefix}-${next}`;
     }
-    const load = size.get(bin.copies[0]!)!.map(() => 0);
-    for (const id of bin.copies) size.get(id)!.forEach((x, d) => (load[d]! += x));
-    return { name, copies: [...bin.copies], load };
+    const load = items.get(bin.copies[0]!)!.size.map(() => 0);
+    const serving = Array.from(items.get(bin.copies[0]!)!.loads, () => 0);
+    for (const id of bin.copies) {
+      items.get(id)!.size.forEach((x, d) => (load[d]! += x));
+      items.get(id)!.loads.forEach((x, k) => (serving[k]! += x));
+    }
+    return { name, copies: [...bin.copies], load, serving };
   });
   const before = new Map(shards.flatMap((s) => s.copies.map((id) => [id, s.name] as const)));
   const moves = result.reduce((n, s) => n + s.copies.filter((id) => before.get(id) !== s.name).length, 0);
@@ -175,20 +192,23 @@ export function rebalance(copies: readonly SourcedCopy[], current: PlacementLock
     const pool = stack.pools.find((p) => p.name === g.pool);
     if (!pool) continue;
     const cap = capacityVector(stack, g.tier, pool);
-    const size = new Map<string, number[]>();
+    const group = servingGroupOf(stack, g.tier, cap);
+    const items = new Map<string, ServingItem>();
     const before: GroupShard[] = g.shards.map(([name, s]) => {
       const load = cap.map(() => 0);
+      const serving = new Array<number>(group.maxReplicas - group.minReplicas + 1).fill(0);
       for (const id of s.copies) {
-        const item = itemVector(byId.get(id)!, cap);
-        size.set(id, item);
-        item.forEach((x, d) => (load[d]! += x));
+        const item = servingItem(byId.get(id)!, pool, stack, cap);
+        items.set(id, item);
+        item.size.forEach((x, d) => (load[d]! += x));
+        item.loads.forEach((x, k) => (serving[k]! += x));
       }
-      return { name, copies: [...s.copies], load };
+      return { name, copies: [...s.copies], load, serving };
     });
-    const elimination = eliminate(before, size, cap);
+    const elimination = eliminate(before, items, cap, group);
     const freshBins = fresh.shards.filter((s) => s.team === g.team && s.tier === g.tier && s.pool === g.pool).map((s) => ({ copies: s.copies.map((c) => c.id) }));
-    const sameCopies = freshBins.reduce((n, b) => n + b.copies.length, 0) === size.size && freshBins.every((b) => b.copies.every((id) => size.has(id)));
-    const repacked: Option = sameCopies && freshBins.length ? repack(before, freshBins, size, `${g.team}-${g.tier}-${g.pool}`) : { kind: 'repack', steps: [] };
+    const sameCopies = freshBins.reduce((n, b) => n + b.copies.length, 0) === items.size && freshBins.every((b) => b.copies.every((id) => items.has(id)));
+    const repacked: Option = sameCopies && freshBins.length ? repack(before, freshBins, items, `${g.team}-${g.tier}-${g.pool}`) : { kind: 'repack', steps: [] };
     const saved = (o: Option) => (o.steps.length ? before.length - o.steps.at(-1)!.shards.length : 0);
     const cost = (o: Option) => (o.steps.length ? o.steps.at(-1)!.moves : 0);
     const best = saved(repacked) > saved(elimination) || (saved(repacked) === saved(elimination) && saved(repacked) > 0 && cost(repacked) < cost(elimination)) ? repacked : elimination;
@@ -212,7 +232,7 @@ export function rebalance(copies: readonly SourcedCopy[], current: PlacementLock
 
   const shards: Record<string, LockedShard> = {};
   for (const [key, g] of groups) {
-    const list = after.get(key) ?? g.shards.map(([name, s]) => ({ name, copies: [...s.copies], load: [] }));
+    const list = after.get(key) ?? g.shards.map(([name, s]) => ({ name, copies: [...s.copies], load: [], serving: [] }));
     for (const s of list) shards[s.name] = { team: g.team, tier: g.tier, pool: g.pool, copies: [...s.copies].sort(compareStrings) };
   }
   const lock: PlacementLock = { version: current.version, stack: current.stack, shards };

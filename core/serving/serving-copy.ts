@@ -7,7 +7,7 @@ import type { ModelCopy } from '../plan/shard-plan.ts';
 import { TIER_P99_MS, type SlaTier } from '../spec/model-spec.ts';
 import type { PoolSpec, StackConfig, TierPolicy } from '../stack/stack-config.ts';
 import { profileCurve, throughputCurve, type LatencyCurve } from './latency-curve.ts';
-import type { ServingCopy, ServingParams } from './serving-model.ts';
+import { copyLoad, type ServingCopy, type ServingParams } from './serving-model.ts';
 
 /** The copy's Triton `max_batch_size` (declared, else the tier's); 0 means no batching. */
 export function copyMaxBatchSize(copy: Pick<ModelCopy, 'triton'>, tier: TierPolicy): number {
@@ -54,6 +54,19 @@ export function servingCopy(copy: ModelCopy, pool: PoolSpec, tier: TierPolicy, r
 /** The copy on `pool` in `stack`, at its planned peak rate. */
 export function servingCopyIn(copy: ModelCopy, pool: PoolSpec, stack: StackConfig): ServingCopy {
   return servingCopy(copy, pool, stack.tiers[copy.tier], plannedRate(copy, stack.autoscaler.peakTrafficPercent));
+}
+
+/**
+ * The copy's load on `pool` at every replica count of its tier's range
+ * (`load(R)` for `R = minReplicas + k`; `Infinity` where it cannot meet its
+ * budget): what the packers sum per shard to find its peak replicas.
+ */
+export function copyLoads(copy: ModelCopy, pool: PoolSpec, stack: StackConfig): Float64Array {
+  const tier = stack.tiers[copy.tier];
+  const serving = servingCopyIn(copy, pool, stack);
+  const loads = new Float64Array(tier.maxReplicas - tier.minReplicas + 1);
+  for (let k = 0; k < loads.length; k++) loads[k] = copyLoad(serving, tier.minReplicas + k, stack.serving.overheadMs);
+  return loads;
 }
 
 /** The sizing constants of `tier` with `overheadMs`. */

@@ -12,9 +12,9 @@ const stack = resolveStack('default', '(embedded default stack)', {}, DEFAULT_ST
 const tenants = (names: readonly number[]) => names.map((i) => `t${String(i).padStart(3, '0')}`);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-function model(tenantIds: readonly number[]): ModelSpec {
+function model(tenantIds: readonly number[], peakQps?: number): ModelSpec {
   const { spec, issues } = validateModel(
-    { name: 'scorer', framework: 'onnx', tier: 'realtime', memory: '1Gi', gpuMemory: '4Gi', artifact: 's3://ml-models/m/{tenant}', tenants: tenants(tenantIds) },
+    { name: 'scorer', framework: 'onnx', tier: 'realtime', memory: '1Gi', gpuMemory: '4Gi', artifact: 's3://ml-models/m/{tenant}', tenants: tenants(tenantIds), ...(peakQps ? { peakQps } : {}) },
     'models/fraud/scorer.ts',
     'fraud',
   );
@@ -53,6 +53,21 @@ describe('rebalance', () => {
     expect(result.moves.length).toBeLessThanOrEqual(5);
     expect(result.shardsAfter).toBe(6); // two shards of 2 copies each
     expect(rebalance(copies, current, { stack, maxMoves: 1 }).moves).toEqual([]);
+  });
+
+  it('never empties a shard into others that could then not serve their peak, nor raises the GPUs at peak', () => {
+    // Busy tenants: 3500 requests/s each, so two per shard need 5 replicas (1500 each) and four would need 10, above 8.
+    const full = packShards(expandCopies([model(range(32), 3500)]), { stack }).plan!;
+    const survivors = range(32).filter((i) => i % 2 === 0);
+    const copies = expandCopies([model(survivors, 3500)]);
+    const locked = packShards(copies, { stack, lock: lockFromPlan(full, 'default') }).plan!;
+    const peak = (shards: readonly { serving: { replicas: number } }[]) => shards.reduce((n, s) => n + s.serving.replicas, 0);
+    const result = rebalance(copies, lockFromPlan(locked, 'default'), { stack });
+    const replay = packShards(copies, { stack, lock: result.lock }).plan!;
+    expect(replay.evictions).toEqual([]);
+    expect(lockFromPlan(replay, 'default')).toEqual(result.lock);
+    expect(peak(replay.shards)).toBeLessThanOrEqual(peak(locked.shards));
+    for (const s of replay.shards) expect(s.serving.replicas).toBeLessThanOrEqual(8);
   });
 
   it('changes nothing on an optimal placement', () => {
