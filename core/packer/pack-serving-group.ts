@@ -269,6 +269,21 @@ function insertGreedy(state: Bins, items: readonly ServingItem[], group: Serving
   }
 }
 
+/** The open bin other than `except` whose peak replicas grow least with `item` (the lowest index on a tie); `bin` is -1 when none can take it. */
+function cheapestBin(state: Bins, item: number, except: number): { bin: number; delta: number } {
+  let bin = -1;
+  let delta = Infinity;
+  for (let b = 0; b < state.count; b++) {
+    if (b === except || state.members[b]!.length === 0 || !state.fits(b, item)) continue;
+    const r = state.replicasWith(b, item);
+    if (r !== undefined && r - state.replicas[b]! < delta) {
+      bin = b;
+      delta = r - state.replicas[b]!;
+    }
+  }
+  return { bin, delta };
+}
+
 /** Moves single copies between bins, and empties bins, while the summed replicas fall (then the bin count). */
 function improve(state: Bins, budget: number): void {
   let improved = true;
@@ -284,18 +299,7 @@ function improve(state: Bins, budget: number): void {
       const trial = new Map<number, number[]>();
       let cost = 0;
       for (const i of [...state.members[a]!]) {
-        let best = -1;
-        let bestDelta = Infinity;
-        for (let b = 0; b < state.count; b++) {
-          if (b === a || state.members[b]!.length === 0 || !state.fits(b, i)) continue;
-          const r = state.replicasWith(b, i);
-          if (r === undefined) continue;
-          const delta = r - state.replicas[b]!;
-          if (delta < bestDelta) {
-            best = b;
-            bestDelta = delta;
-          }
-        }
+        const { bin: best, delta: bestDelta } = cheapestBin(state, i, a);
         if (best < 0) break;
         moves.push([i, best]);
         cost += bestDelta;
@@ -317,17 +321,7 @@ function improve(state: Bins, budget: number): void {
         if (state.members[a]!.length <= 1) break;
         const gain = state.replicas[a]! - state.replicasWithout(a, i);
         if (gain <= 0) continue;
-        let best = -1;
-        let bestDelta = Infinity;
-        for (let b = 0; b < state.count; b++) {
-          if (b === a || state.members[b]!.length === 0 || !state.fits(b, i)) continue;
-          const r = state.replicasWith(b, i);
-          if (r === undefined) continue;
-          if (r - state.replicas[b]! < bestDelta) {
-            best = b;
-            bestDelta = r - state.replicas[b]!;
-          }
-        }
+        const { bin: best, delta: bestDelta } = cheapestBin(state, i, a);
         if (best >= 0 && bestDelta < gain) {
           state.remove(a, i);
           state.add(best, i);
