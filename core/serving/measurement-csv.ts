@@ -127,3 +127,28 @@ export function listNames(names: readonly string[]): string {
   if (names.length <= 1) return names.join('');
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
+
+/**
+ * The rows at concurrency 1, and every concurrency level seen; a row whose
+ * concurrency cell is not a number is reported through `issue` (on field
+ * `Concurrency`, with its line) and skipped.
+ */
+export function rowsAtConcurrencyOne(
+  rows: readonly CsvRow[],
+  concurrencyAt: number,
+  issue: (path: readonly string[], message: string) => void,
+): { readonly atOne: CsvRow[]; readonly levels: ReadonlySet<string> } {
+  const atOne: CsvRow[] = [];
+  const levels = new Set<string>();
+  for (const row of rows) {
+    const cell = row.cells[concurrencyAt];
+    const level = cellNumber(cell);
+    if (level === undefined) {
+      issue(['Concurrency'], `line ${row.line}: expected a concurrency (a whole number), got ${JSON.stringify(cell ?? '')}`);
+      continue;
+    }
+    levels.add(String(level));
+    if (level === 1) atOne.push(row);
+  }
+  return { atOne, levels };
+}

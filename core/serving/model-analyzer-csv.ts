@@ -40,7 +40,7 @@
  *   p99 column (0.1 ms steps) and is not a tail. The result says which was
  *   used.
  */
-import { cellNumber, listNames, type CsvRow, type CsvTable, type LatencyMeasure, type Measurement } from './measurement-csv.ts';
+import { cellNumber, listNames, rowsAtConcurrencyOne, type CsvRow, type CsvTable, type LatencyMeasure, type Measurement } from './measurement-csv.ts';
 import type { SpecIssue } from '../errors/spec-issue.ts';
 
 /** The server compute columns, with the `inference_output_fields` tag that adds each. */
@@ -141,18 +141,7 @@ export function readModelAnalyzerCsv(file: string, table: CsvTable, options: Mod
   }
   const config = chosenConfigs[0]!;
 
-  const atOne: CsvRow[] = [];
-  const levels = new Set<string>();
-  for (const row of chosen) {
-    const cell = row.cells[at('Concurrency')];
-    const level = cellNumber(cell);
-    if (level === undefined) {
-      issue(['Concurrency'], `line ${row.line}: expected a concurrency (a whole number), got ${JSON.stringify(cell ?? '')}`);
-      continue;
-    }
-    levels.add(String(level));
-    if (level === 1) atOne.push(row);
-  }
+  const { atOne, levels } = rowsAtConcurrencyOne(chosen, at('Concurrency'), issue);
   if (issues.length) return { ok: false, issues };
   if (atOne.length === 0) {
     return fail(['Concurrency'], `no row of ${config} at concurrency 1 (rows at concurrency ${listNames([...levels])}); a batch's latency is measured alone: profile with --concurrency 1 (or include 1 in concurrency)`);

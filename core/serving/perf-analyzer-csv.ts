@@ -40,7 +40,7 @@
  * versions divided by the inference count (a request of batch 8 counted 8),
  * which gives a per-sample figure, so use 22.05 or later.
  */
-import { cellNumber, listNames, type CsvTable, type Measurement } from './measurement-csv.ts';
+import { cellNumber, listNames, rowsAtConcurrencyOne, type CsvTable, type Measurement } from './measurement-csv.ts';
 import type { SpecIssue } from '../errors/spec-issue.ts';
 
 /** The columns whose sum is the execution of one batch, in microseconds. */
@@ -124,18 +124,7 @@ export function readPerfAnalyzerCsv(file: string, table: CsvTable, options: Perf
   if (missing.length === PERF_ANALYZER_COMPUTE_COLUMNS.length) issue([], `no server-side columns (${listNames(missing)}), so the server compute of a batch is unknown; ${why}`);
   else for (const name of missing) issue([name], `missing column; ${why}`);
 
-  const atOne = [];
-  const levels = new Set<string>();
-  for (const row of table.rows) {
-    const cell = row.cells[concurrencyAt];
-    const level = cellNumber(cell);
-    if (level === undefined) {
-      issue(['Concurrency'], `line ${row.line}: expected a concurrency (a whole number), got ${JSON.stringify(cell ?? '')}`);
-      continue;
-    }
-    levels.add(String(level));
-    if (level === 1) atOne.push(row);
-  }
+  const { atOne, levels } = rowsAtConcurrencyOne(table.rows, concurrencyAt, issue);
   if (issues.length) return { ok: false, issues };
   if (atOne.length === 0) {
     const seen = levels.size ? `rows at concurrency ${listNames([...levels])}` : 'no rows';
