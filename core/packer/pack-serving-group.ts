@@ -25,6 +25,7 @@
  */
 import { packVectors } from './pack-vectors.ts';
 import { vectorLowerBound } from './lower-bound.ts';
+import { loadFits } from '../serving/serving-model.ts';
 
 /** One copy to pack. */
 export interface ServingItem {
@@ -57,13 +58,11 @@ export interface ServingPackOptions {
   readonly effort?: number;
 }
 
-const EPSILON = 1e-9;
-
 /** Least replica count whose summed load fits, or `undefined` (none in the range). */
 export function replicasFor(loads: ArrayLike<number>, group: ServingGroup): number | undefined {
   for (let k = 0; k < loads.length; k++) {
     const r = group.minReplicas + k;
-    if (loads[k]! <= group.targetUtilization * r * (1 + EPSILON)) return r;
+    if (loadFits(loads[k]!, r, group.targetUtilization)) return r;
   }
   return undefined;
 }
@@ -134,7 +133,7 @@ class Bins {
     const { minReplicas, targetUtilization } = this.group;
     for (let k = this.replicas[bin]! - minReplicas; k < loads.length; k++) {
       this.ops++;
-      if (loads[k]! + own[k]! <= targetUtilization * (minReplicas + k) * (1 + EPSILON)) return minReplicas + k;
+      if (loadFits(loads[k]! + own[k]!, minReplicas + k, targetUtilization)) return minReplicas + k;
     }
     return undefined;
   }

@@ -251,8 +251,8 @@ export function packShards(copies: readonly SourcedCopy[], options: PackShardsOp
 
 /** The serving constants of a group's shards. */
 export function servingGroupOf(stack: StackConfig, tier: SlaTier, capacity: readonly number[]): ServingGroup {
-  const policy = stack.tiers[tier];
-  return { capacity, minReplicas: policy.minReplicas, maxReplicas: policy.maxReplicas, targetUtilization: policy.targetUtilization };
+  const { minReplicas, maxReplicas, targetUtilization } = servingParams(tier, stack);
+  return { capacity, minReplicas, maxReplicas, targetUtilization };
 }
 
 /** A copy as the group packer sees it: its size vector and its load at every replica count of the tier's range. */

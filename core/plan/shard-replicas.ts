@@ -175,7 +175,7 @@ export function checkPeakReplicas(shards: readonly Shard[], models: readonly Mod
 }
 
 /** Field path of a copy's `peakQps`: the tenant's override when it differs from the model's. */
-export function peakQpsPath(copy: ModelCopy, models: readonly ModelSpec[]): (string | number)[] {
+function peakQpsPath(copy: ModelCopy, models: readonly ModelSpec[]): (string | number)[] {
   const model = models.find((m) => m.file === copy.file && m.name === copy.model);
   if (copy.tenant !== undefined && model && model.peakQps !== copy.peakQps) return [...copy.pathPrefix, 'tenants', copy.tenant, 'peakQps'];
   return [...copy.pathPrefix, 'peakQps'];
