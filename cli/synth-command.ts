@@ -39,10 +39,15 @@ export async function runSynth(options: SynthCommandOptions, io: CliIo): Promise
     writeOutputAtomically(options.outDir, result.files);
     if (lockChanged) writeFileAtomically(lockfile.path, lockfile.text);
     // Advisory rule violations: printed (and listed in summary.md), never fatal.
-    const warnings = advisoryViolations(result.rules);
+    const warnings = [...result.warnings, ...advisoryViolations(result.rules)];
     if (warnings.length) {
       io.err(formatIssues(warnings).split('\n').map((line) => `warning: ${line}`).join('\n'));
-      io.err(`modelfleet: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} from advisory rules (see "Rule results" in summary.md)`);
+      const advisory = warnings.length - result.warnings.length;
+      const what = [
+        result.warnings.length ? `${result.warnings.length} about prices` : '',
+        advisory ? `${advisory} from advisory rules (see "Rule results" in summary.md)` : '',
+      ].filter(Boolean);
+      io.err(`modelfleet: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} ${what.length === 1 ? what[0]!.replace(/^\d+ /, '') : `(${what.join('; ')})`}`);
     }
     io.out(result.consoleSummary);
     io.out(`wrote ${result.files.length} files to ${options.outDir}/ (kubectl kustomize ${options.outDir} renders ${result.objectCount} objects)`);

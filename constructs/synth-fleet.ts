@@ -12,9 +12,11 @@ import { shardResources } from '../core/plan/shard-resources.ts';
 import { consoleSummary, markdownRuleResults, markdownSummary, planJson } from '../core/plan/summarize.ts';
 import { loadPlatformStack, resolvePlatformStack } from '../policies/default-stack.ts';
 import { checkTeamQuotas } from '../policies/team-quota.ts';
+import { checkTeamBudgets } from '../policies/team-budget.ts';
 import { renderFleet, type FleetManifest } from './render-fleet.ts';
 import { byKey } from '../core/util/compare.ts';
-import { SpecError } from '../core/errors/spec-issue.ts';
+import { SpecError, type SpecIssue } from '../core/errors/spec-issue.ts';
+import { pricingDay, stalePriceWarnings } from '../core/cost/check-prices.ts';
 import type { RuleOutcome } from '../core/plan/rule-outcome.ts';
 import { mandatoryViolations, runPlatformRules } from '../policies/rules/run-platform-rules.ts';
 import { findManifestIssues } from '../core/validate/find-manifest-issues.ts';
@@ -53,6 +55,12 @@ export interface SynthFleetOptions {
    * @default false
    */
   readonly ignoreLock?: boolean;
+  /**
+   * The day prices are judged against (older than `modelfleet:cost.priceMaxAgeDays` is a warning).
+   *
+   * @default - `SOURCE_DATE_EPOCH` when set, else today
+   */
+  readonly today?: Date;
 }
 
 /** Everything `synth` produces. */
@@ -81,6 +89,8 @@ export interface SynthResult {
    * advisory violations are warnings; a mandatory one fails synth instead.
    */
   readonly rules: readonly RuleOutcome[];
+  /** Warnings that are not rule outcomes (stale prices): printed, never written into the output. */
+  readonly warnings: readonly SpecIssue[];
 }
 
 /**
@@ -103,7 +113,10 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
     cwd,
     ...(previous && !options.ignoreLock ? { lock: previous.lock } : {}),
     // The quota at plan level, naming teams.ts; only when mandatory (else the manifest rule reports it as the stack asks).
-    rules: [(fleet, plan, s) => (s.policies.enforcement['team-quota'] === 'mandatory' ? checkTeamQuotas(fleet.teams, plan.shards, (shard) => shardResources(s, shard)) : [])],
+    rules: [
+      (fleet, plan, s) => (s.policies.enforcement['team-quota'] === 'mandatory' ? checkTeamQuotas(fleet.teams, plan.shards, (shard) => shardResources(s, shard)) : []),
+      (fleet, _plan, s, cost) => (s.policies.enforcement['team-budget'] === 'mandatory' ? checkTeamBudgets(fleet.teams, cost, s) : []),
+    ],
   });
   const rendered = renderFleet({ stack, teams: planned.fleet.teams, plan: planned.plan });
   // Every rendered object, strictly against its schema (Kubernetes 1.27, vendored CRDs): a failure is a bug in modelfleet.
@@ -117,17 +130,18 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
   const diff = diffPlacement(previous?.lock, next, planned.plan.evictions);
   const files: OutputFile[] = [
     ...rendered.files,
-    { path: 'plan.json', content: planJson(planned.plan, stack) },
-    { path: 'summary.md', content: `${markdownSummary(planned.fleet, planned.plan, stack)}\n${markdownDiff(diff)}\n${markdownRuleResults(ruleOutcomes)}` },
+    { path: 'plan.json', content: planJson(planned.plan, stack, planned.cost, planned.fleet.teams) },
+    { path: 'summary.md', content: `${markdownSummary(planned.fleet, planned.plan, stack, planned.cost)}\n${markdownDiff(diff)}\n${markdownRuleResults(ruleOutcomes)}` },
   ].sort(byKey((f) => f.path));
   return {
     planned,
     files,
     objectCount: rendered.objectCount,
     manifests: rendered.manifests,
-    consoleSummary: `${consoleSummary(planned.fleet, planned.plan, stack)}\n${consoleDiff(diff)}`,
+    consoleSummary: `${consoleSummary(planned.fleet, planned.plan, stack, planned.cost)}\n${consoleDiff(diff)}`,
     lockfile: { path: lockPath, shownAs, ...(previous ? { previous } : {}), next, text: serializeLock(next) },
     diff,
     rules: ruleOutcomes,
+    warnings: stalePriceWarnings(planned.plan, stack, options.today ?? pricingDay()),
   };
 }

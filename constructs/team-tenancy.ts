@@ -5,6 +5,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { LABEL, MANAGED_BY } from '../core/plan/shard-labels.ts';
+import { BUDGET_ANNOTATION, teamBudget } from '../core/cost/fleet-cost.ts';
 import { sidecarInjectionLabels } from '../core/plan/sidecar-resources.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import { formatBytes, formatMillicores } from '../core/spec/quantity.ts';
@@ -96,6 +97,7 @@ export class TeamTenancy extends Construct {
     const level = props.podSecurity ?? 'restricted';
     const labels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.team]: team.name };
     const name = team.namespace;
+    const budget = teamBudget(team, stack);
     const defaultRequest = props.defaultRequest ?? DEFAULT_CONTAINER_REQUEST;
     const defaultLimit = props.defaultLimit ?? DEFAULT_CONTAINER_LIMIT;
     if (defaultRequest.cpuMillicores > defaultLimit.cpuMillicores || defaultRequest.memoryBytes > defaultLimit.memoryBytes) {
@@ -115,6 +117,7 @@ export class TeamTenancy extends Construct {
           'pod-security.kubernetes.io/audit': level,
           ...sidecarInjectionLabels(stack.isolation),
         },
+        ...(budget ? { annotations: { [BUDGET_ANNOTATION]: String(budget.monthlyUsd) } } : {}),
       },
     });
 

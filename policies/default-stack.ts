@@ -8,6 +8,13 @@ import { resolveStack, type StackConfig, type StackDefaults } from '../core/stac
 import { DEFAULT_RULE_LEVELS } from './rules/platform-rules.ts';
 import { TIER_TABLE } from './tier-table.ts';
 
+/**
+ * Where the default prices come from: AWS's EC2 price list (Linux, shared
+ * tenancy, on-demand, us-east-1) as Karpenter generates it for its own
+ * cost-aware provisioning, pinned to the commit of 2026-07-20.
+ */
+export const KARPENTER_PRICES = 'https://github.com/aws/karpenter-provider-aws/blob/6fc13b5236fd04fd16ff3f9dc7490d0813994099/pkg/providers/pricing/zz_generated.pricing_aws.go';
+
 /** The embedded default stack, in the same shape as a `Pulumi.NAME.yaml` config block. */
 export const DEFAULT_STACK: StackDefaults = {
   image: 'nvcr.io/nvidia/tritonserver:24.08-py3',
@@ -25,6 +32,8 @@ export const DEFAULT_STACK: StackDefaults = {
       gpusPerReplica: 1,
       nodeSelector: { 'modelfleet.io/pool': 'gpu-l4', 'nvidia.com/gpu.product': 'NVIDIA-L4' },
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+      // g6.2xlarge on-demand, us-east-1, Linux: AWS's price list as Karpenter generated it on 2026-07-20.
+      price: { hourlyUsd: 0.9776, source: KARPENTER_PRICES, asOf: '2026-07-20' },
     },
     // p4de-slice-class node: 1x NVIDIA A100 80 GB, 12 vCPU, 120 GiB.
     'gpu-a100-80g': {
@@ -37,6 +46,8 @@ export const DEFAULT_STACK: StackDefaults = {
       gpusPerReplica: 1,
       nodeSelector: { 'modelfleet.io/pool': 'gpu-a100-80g', 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' },
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+      // One eighth of a p4de.24xlarge (8x A100 80GB) on-demand, us-east-1: $27.44705 / 8 (after AWS's June 2025 GPU price cut).
+      price: { hourlyUsd: 3.43088125, source: KARPENTER_PRICES, asOf: '2026-07-20' },
     },
     // General-purpose CPU node: 16 vCPU, 64 GiB.
     'cpu-std': {
@@ -46,6 +57,8 @@ export const DEFAULT_STACK: StackDefaults = {
       reserved: { memory: '4Gi', cpu: '1' },
       nodeSelector: { 'modelfleet.io/pool': 'cpu-std' },
       tolerations: [],
+      // m7i.4xlarge on-demand, us-east-1.
+      price: { hourlyUsd: 0.8064, source: KARPENTER_PRICES, asOf: '2026-07-20' },
     },
   },
   tiers: TIER_TABLE,

@@ -12,6 +12,8 @@ import { expandCopies } from './expand-copies.ts';
 import type { PlacementLock } from './lockfile.ts';
 import type { ShardPlan } from './shard-plan.ts';
 import { checkPeakReplicas } from './shard-replicas.ts';
+import { checkPrices } from '../cost/check-prices.ts';
+import { fleetCost, type FleetCost } from '../cost/fleet-cost.ts';
 
 /** Options for `planFleet`. */
 export interface PlanFleetOptions {
@@ -38,6 +40,8 @@ export interface PlannedFleet {
   readonly stack: StackConfig;
   readonly fleet: Fleet;
   readonly plan: ShardPlan;
+  /** What the plan costs a month: per shard, copy, team, pool and in total (`core/cost/`). */
+  readonly cost: FleetCost;
 }
 
 /**
@@ -56,12 +60,13 @@ export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet
     ...(options.lock ? { lock: options.lock } : {}),
   });
   if (!plan || loadIssues.length) throw new SpecError([...loadIssues, ...issues]);
-  const sizingIssues = checkPeakReplicas(plan.shards, fleet.models, options.stack);
+  const sizingIssues = [...checkPeakReplicas(plan.shards, fleet.models, options.stack), ...checkPrices(plan, options.stack, fleet.teams)];
   if (sizingIssues.length) throw new SpecError(sizingIssues);
-  const ruleIssues = (options.rules ?? []).flatMap((rule) => rule(fleet, plan, options.stack));
+  const cost = fleetCost(plan, options.stack, fleet.teams);
+  const ruleIssues = (options.rules ?? []).flatMap((rule) => rule(fleet, plan, options.stack, cost));
   if (ruleIssues.length) throw new SpecError(ruleIssues);
-  return { stack: options.stack, fleet, plan };
+  return { stack: options.stack, fleet, plan, cost };
 }
 
-/** A rule checked on the plan: reports issues, never throws. */
-export type PlanRule = (fleet: Fleet, plan: ShardPlan, stack: StackConfig) => readonly SpecIssue[];
+/** A rule checked on the plan (and its cost): reports issues, never throws. */
+export type PlanRule = (fleet: Fleet, plan: ShardPlan, stack: StackConfig, cost: FleetCost) => readonly SpecIssue[];

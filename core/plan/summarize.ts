@@ -14,6 +14,9 @@ import type { Shard, ShardPlan } from './shard-plan.ts';
 import { shardResources } from './shard-resources.ts';
 import { teamUsage, type TeamUsage } from './team-usage.ts';
 import { plannedRate } from '../serving/serving-copy.ts';
+import { formatWholeUsd, HOURS_PER_MONTH, usdRange } from '../cost/cost-model.ts';
+import type { TeamSpec } from '../spec/team-spec.ts';
+import { fleetCost, teamBudget, type FleetCost } from '../cost/fleet-cost.ts';
 
 const usageOf = (plan: ShardPlan, stack: StackConfig): Map<string, TeamUsage> => teamUsage(plan.shards, (shard) => shardResources(stack, shard));
 
@@ -62,12 +65,13 @@ const cores = (millicores: number) => String(Math.round(millicores / 10) / 100);
 const pct = (used: number, cap: number) => (cap > 0 ? `${Math.round((used / cap) * 100)}%` : '–');
 
 /** The short report `synth` prints. */
-export function consoleSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfig): string {
+export function consoleSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfig, cost: FleetCost = fleetCost(plan, stack, fleet.teams)): string {
   const t = fleetTotals(fleet, plan, stack);
   return [
     `stack ${stack.name}: ${t.teams} teams, ${t.models} models, ${t.copies} model copies`,
     `packed into ${t.shards} shards (lower bound ${t.lowerBound}${t.shards === t.lowerBound ? ', optimal' : ''})`,
     `GPUs requested: ${t.gpusAtMin} at min replicas, ${t.gpusAtMax} at max replicas; ${t.gpusAtPeak} at the planned peak (lower bound ${t.gpusAtPeakLowerBound})`,
+    `monthly estimate: ${formatWholeUsd(cost.total.planned)} planned, range ${formatWholeUsd(cost.total.min)}–${formatWholeUsd(cost.total.max)} (${HOURS_PER_MONTH} h a month at the stack's node prices)`,
   ].join('\n');
 }
 
@@ -76,12 +80,14 @@ function utilisation(shard: Shard, key: keyof ResourceVector): string {
 }
 
 /** `summary.md`: totals, per-team use against quota, packing groups, routes per model, per-shard fill. */
-export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfig): string {
+export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfig, cost: FleetCost = fleetCost(plan, stack, fleet.teams)): string {
   const t = fleetTotals(fleet, plan, stack);
   const out: string[] = [];
   out.push('# modelfleet plan', '');
   out.push(`Stack \`${stack.name}\`: **${t.copies} model copies** of ${t.models} models from ${t.teams} teams, packed into **${t.shards} shards** (proven lower bound ${t.lowerBound}).`);
-  out.push(`GPUs requested: **${t.gpusAtMin}** at min replicas, ${t.gpusAtMax} at max replicas; **${t.gpusAtPeak}** at the planned peak (proven lower bound ${t.gpusAtPeakLowerBound}).`, '');
+  out.push(`GPUs requested: **${t.gpusAtMin}** at min replicas, ${t.gpusAtMax} at max replicas; **${t.gpusAtPeak}** at the planned peak (proven lower bound ${t.gpusAtPeakLowerBound}).`);
+  out.push(`Monthly estimate: **${formatWholeUsd(cost.total.planned)}** planned (range ${formatWholeUsd(cost.total.min)}–${formatWholeUsd(cost.total.max)}; ${HOURS_PER_MONTH} h a month, one node of the pool per replica).`, '');
+  out.push(...markdownCostTables(fleet, stack, cost));
   out.push('## Teams', '', '| team | copies | shards | GPUs (min / peak / max) | GPU quota | CPU cores at max / quota | memory at max / quota |', '|---|---:|---:|---:|---:|---:|---:|');
   const usage = usageOf(plan, stack);
   for (const team of fleet.teams) {
@@ -122,6 +128,26 @@ export function markdownSummary(fleet: Fleet, plan: ShardPlan, stack: StackConfi
   return out.join('\n');
 }
 
+/** The `## Cost` section of `summary.md`: per team (against its budget) and per pool. */
+export function markdownCostTables(fleet: Fleet, stack: StackConfig, cost: FleetCost): string[] {
+  const out = ['## Cost', '', 'Monthly, in US dollars: `planned` holds each shard at its replica floor schedule (the peak floor in its peak hours); the range runs from min to max replicas all month.', ''];
+  out.push('| team | planned | min | max | budget | of budget |', '|---|---:|---:|---:|---:|---:|');
+  for (const team of fleet.teams) {
+    const c = cost.byTeam.get(team.name) ?? { min: 0, planned: 0, max: 0 };
+    const b = teamBudget(team, stack);
+    const share = b ? (b.monthlyUsd > 0 ? `${Math.round(c.planned / b.monthlyUsd)}%` : c.planned > 0 ? 'over' : '0%') : '–';
+    out.push(`| ${team.name} | ${formatWholeUsd(c.planned)} | ${formatWholeUsd(c.min)} | ${formatWholeUsd(c.max)} | ${b ? formatWholeUsd(Math.round(b.monthlyUsd * 100)) : '–'} | ${share} |`);
+  }
+  out.push('', '| pool | price per node-hour | shards | nodes (min / peak / max) | planned | min | max |', '|---|---:|---:|---:|---:|---:|---:|');
+  for (const p of cost.byPool.values()) {
+    const pool = stack.pools.find((x) => x.name === p.pool);
+    const price = pool?.price ? `$${pool.price.hourlyUsd}${pool.price.discountPercent ? ` − ${pool.price.discountPercent}%` : ''}` : '–';
+    out.push(`| ${p.pool} | ${price} | ${p.shards} | ${p.replicas.min} / ${p.replicas.peak} / ${p.replicas.max} | ${formatWholeUsd(p.monthly.planned)} | ${formatWholeUsd(p.monthly.min)} | ${formatWholeUsd(p.monthly.max)} |`);
+  }
+  out.push('');
+  return out;
+}
+
 /**
  * The "Rule results" section of `summary.md`: every platform rule with its
  * enforcement level and result, then the advisory warnings (a synth with a
@@ -151,9 +177,9 @@ export function markdownRuleResults(outcomes: readonly RuleOutcome[]): string {
  * `null` when undeclared) and its batch size; at the top the proven lower
  * bounds on shards and on GPUs at peak.
  */
-export function planJson(plan: ShardPlan, stack: StackConfig): string {
+export function planJson(plan: ShardPlan, stack: StackConfig, cost: FleetCost = fleetCost(plan, stack, []), teams: readonly TeamSpec[] = []): string {
   const doc = {
-    shards: plan.shards.map((s) => ({
+    shards: plan.shards.map((s, si) => ({
       name: s.name,
       namespace: s.namespace,
       team: s.team,
@@ -163,18 +189,45 @@ export function planJson(plan: ShardPlan, stack: StackConfig): string {
       used: { memory: s.used.memory, gpuMemory: s.used.gpuMemory, cpu: s.used.cpu },
       replicas: { min: s.minReplicas, max: s.maxReplicas, ...(s.peak ? { peak: { replicas: s.peak.replicas, hoursUtc: s.peak.windowsUtc.map((w) => [w.startHourUtc, w.endHourUtc]) } } : {}) },
       serving: { replicas: s.serving.replicas, utilization: round4(s.serving.utilization) },
+      cost: { hourlyUsd: cost.shards[si]!.hourlyUsd, monthlyUsd: usdRange(cost.shards[si]!.monthly) },
       models: s.copies.map((c, i) => ({
         model: c.model,
         tenant: c.tenant ?? null,
         team: c.team,
         peakQps: c.peakQps === undefined ? null : plannedRate(c, stack.autoscaler.peakTrafficPercent),
         batch: s.serving.batches[i]!,
+        monthlyUsd: usdRange(cost.shards[si]!.copies[i]!),
       })),
     })),
     lowerBound: plan.lowerBound,
     gpusAtPeakLowerBound: plan.gpusAtPeakLowerBound,
+    cost: costJson(stack, cost, teams),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** The top-level `cost` block of `plan.json` (dollars; see `docs/cost.md`). */
+function costJson(stack: StackConfig, cost: FleetCost, teams: readonly TeamSpec[]) {
+  const budgets: Record<string, number> = {};
+  for (const team of teams) {
+    const b = teamBudget(team, stack);
+    if (b) budgets[team.name] = b.monthlyUsd;
+  }
+  return {
+    currency: 'USD',
+    hoursPerMonth: HOURS_PER_MONTH,
+    monthlyUsd: usdRange(cost.total),
+    byTeam: Object.fromEntries([...cost.byTeam].map(([team, r]) => [team, usdRange(r)])),
+    byPool: Object.fromEntries([...cost.byPool].map(([pool, p]) => [pool, usdRange(p.monthly)])),
+    pools: Object.fromEntries(
+      [...cost.byPool].map(([pool, p]) => {
+        const price = stack.pools.find((x) => x.name === pool)?.price;
+        return [pool, { hourlyUsd: price?.hourlyUsd ?? 0, discountPercent: price?.discountPercent ?? 0, shards: p.shards, replicas: p.replicas }];
+      }),
+    ),
+    budgets,
+    warnIncrease: stack.cost.warnIncrease,
+  };
 }
 
 /** Four decimals, for ratios in plan.json (byte-identical across machines: no float noise). */

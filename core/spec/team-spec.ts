@@ -55,6 +55,20 @@ export interface TeamDeclaration {
    * @default - none: only the ingress gateway
    */
   readonly callers?: TeamCallers;
+  /**
+   * The team's monthly budget: the `team-budget` rule fails synth and the
+   * policy pack when the team's planned monthly cost exceeds it. A stack may
+   * override it (`modelfleet:cost.budgets.<team>`).
+   *
+   * @default - no budget
+   */
+  readonly budget?: TeamBudget;
+}
+
+/** A team's budget. */
+export interface TeamBudget {
+  /** Most the team's shards may cost a month at their planned replicas, in US dollars. */
+  readonly monthlyUsd: number;
 }
 
 /** Marks objects made by `defineTeam`. */
@@ -86,6 +100,8 @@ export interface TeamSpec {
   readonly quota: { readonly gpu: number; readonly cpu: number; readonly memory: number };
   /** In-mesh callers admitted besides the ingress gateway: sorted, without duplicates, empty when not declared. */
   readonly callers: { readonly namespaces: readonly string[]; readonly principals: readonly string[] };
+  /** The declared budget, when there is one (a stack may override it: see `teamBudget()` in `core/cost/`). */
+  readonly budget?: TeamBudget;
 }
 
 /** A SPIFFE trust domain as Istio writes it (`meshConfig.trustDomain`): lower-case DNS-like name. */
@@ -163,6 +179,7 @@ const teamSchema = z.strictObject({
       principals: z.array(principalSchema).optional(),
     })
     .optional(),
+  budget: z.strictObject({ monthlyUsd: z.number().min(0).max(1_000_000_000) }).optional(),
 });
 
 /** Validates one team declaration. */
@@ -173,10 +190,10 @@ export function validateTeam(input: unknown, file: string, pathPrefix: readonly 
   const parsed = teamSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     const known = (path: readonly PropertyKey[]) =>
-      path.length === 0 ? ['name', 'quota', 'callers'] : path.length === 1 && path[0] === 'quota' ? ['gpu', 'cpu', 'memory'] : path.length === 1 && path[0] === 'callers' ? CALLER_FIELDS : [];
+      path.length === 0 ? ['name', 'quota', 'callers', 'budget'] : path.length === 1 && path[0] === 'quota' ? ['gpu', 'cpu', 'memory'] : path.length === 1 && path[0] === 'callers' ? CALLER_FIELDS : [];
     return { issues: fromZodIssues(parsed.error.issues, input, file, pathPrefix, known) };
   }
   const d = parsed.data;
   const callers = { namespaces: sortedSet(d.callers?.namespaces), principals: sortedSet(d.callers?.principals) };
-  return { spec: { file, pathPrefix, name: d.name, namespace: d.name, quota: d.quota, callers }, issues: [] };
+  return { spec: { file, pathPrefix, name: d.name, namespace: d.name, quota: d.quota, callers, ...(d.budget ? { budget: d.budget } : {}) }, issues: [] };
 }

@@ -51,7 +51,41 @@ export interface PoolSpec {
   readonly tolerations: readonly Toleration[];
   /** Most model copies one shard on this pool may load (lowered further by the tier's limit). @default - no pool limit */
   readonly maxModelsPerShard?: number;
+  /** What one node of the pool costs (`modelfleet:pools.<pool>.price`); required for a pool that runs replicas. */
+  readonly price?: PoolPrice;
 }
+
+/**
+ * `modelfleet:pools.<pool>.price`: the price of one node of the pool, with
+ * where the figure comes from. A shard replica occupies one node.
+ */
+export interface PoolPrice {
+  /** List price of one node per hour, in US dollars (on-demand, or the pool's capacity type). */
+  readonly hourlyUsd: number;
+  /** Where the figure comes from: a price page, a pricing API query, a contract. */
+  readonly source: string;
+  /** Date the figure was read, `YYYY-MM-DD`; older than `cost.priceMaxAgeDays` is a warning. */
+  readonly asOf: string;
+  /** Discount off `hourlyUsd` (savings plan, spot, enterprise agreement), in percent. @default 0 */
+  readonly discountPercent: number;
+}
+
+/** `modelfleet:cost`: budgets and the thresholds of cost warnings. */
+export interface CostConfig {
+  /** Per-team budgets that override `defineTeam({ budget })` (`modelfleet:cost.budgets.<team>.monthlyUsd`). */
+  readonly budgets: Readonly<Record<string, { readonly monthlyUsd: number }>>;
+  /**
+   * A pull request that raises a team's planned monthly cost by more than
+   * this share (percent) of its base cost, or by more than this amount, gets a
+   * warning in `modelfleet diff`. Either may be absent.
+   */
+  readonly warnIncrease: { readonly percent?: number; readonly monthlyUsd?: number };
+  /** A price older than this many days is a warning. @default 180 */
+  readonly priceMaxAgeDays: number;
+}
+
+/** The cost settings when a stack sets none. */
+export const DEFAULT_COST: CostConfig = { budgets: {}, warnIncrease: {}, priceMaxAgeDays: 180 };
 
 /** What a tier decides for the shards of that tier. */
 export interface TierPolicy {
@@ -192,6 +226,8 @@ export interface StackConfig {
   readonly policies: PoliciesConfig;
   /** What the serving model adds to every request's latency (`modelfleet:serving`). */
   readonly serving: ServingConfig;
+  /** Budgets and cost warnings (`modelfleet:cost`); prices are per pool. */
+  readonly cost: CostConfig;
 }
 
 /** `modelfleet:serving`: constants of the serving model that plans replicas and batch sizes. */
@@ -287,6 +323,14 @@ export interface ModelRepositoryAccess {
   readonly s3Endpoint?: string;
 }
 
+/** A calendar date `YYYY-MM-DD` that exists. */
+const isoDate = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
+  message: 'must be a date YYYY-MM-DD, such as "2026-07-01"',
+});
+
+/** US dollars a month: not negative, at most a billion. */
+const monthlyUsd = z.number().min(0).max(1_000_000_000);
+
 const tolerationSchema = z.strictObject({
   key: z.string().min(1),
   operator: z.enum(['Exists', 'Equal']),
@@ -305,6 +349,14 @@ const poolSchema = z.strictObject({
   nodeSelector: z.record(z.string(), z.string()).optional(),
   tolerations: z.array(tolerationSchema).optional(),
   maxModelsPerShard: z.number().int().min(1).max(10000).optional(),
+  price: z
+    .strictObject({
+      hourlyUsd: z.number().min(0).max(100_000),
+      source: z.string().min(1, { message: 'must say where the price comes from (a price page URL, a pricing API query, a contract)' }),
+      asOf: isoDate,
+      discountPercent: z.number().min(0).max(100).optional(),
+    })
+    .optional(),
 });
 
 /** Largest `max_batch_size` a stack may allow (Triton's field is an int32; beyond this no GPU batch fits). */
@@ -409,6 +461,14 @@ const stackSchema = z.strictObject({
     .optional(),
   policies: policiesSchema,
   serving: z.strictObject({ overheadMs: z.number().min(0).max(60_000) }).partial().optional(),
+  cost: z
+    .strictObject({
+      budgets: z.record(z.string(), z.strictObject({ monthlyUsd })),
+      warnIncrease: z.strictObject({ percent: z.number().min(0).max(100_000), monthlyUsd }).partial(),
+      priceMaxAgeDays: z.number().int().min(1).max(3650),
+    })
+    .partial()
+    .optional(),
 });
 
 /** The config block of a stack, before resolution (what `Pulumi.NAME.yaml` holds under `modelfleet:`). */
@@ -429,12 +489,14 @@ export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' 
   readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
 };
 
-const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving'];
+const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving', 'cost'];
 
 /** Known fields at a path of the stack config block, for unknown-field suggestions. */
 const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
   if (path.length === 0) return STACK_FIELDS;
   if (path.length === 1 && path[0] === 'policies') return POLICIES_FIELDS;
+  if (path.length === 1 && path[0] === 'cost') return ['budgets', 'warnIncrease', 'priceMaxAgeDays'];
+  if (path.length === 3 && path[0] === 'pools' && path[2] === 'price') return ['hourlyUsd', 'source', 'asOf', 'discountPercent'];
   return [];
 };
 
@@ -468,6 +530,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       nodeSelector: p.nodeSelector ?? {},
       tolerations: (p.tolerations ?? []) as Toleration[],
       ...(p.maxModelsPerShard !== undefined ? { maxModelsPerShard: p.maxModelsPerShard } : {}),
+      ...(p.price ? { price: { hourlyUsd: p.price.hourlyUsd, source: p.price.source, asOf: p.price.asOf, discountPercent: p.price.discountPercent ?? 0 } } : {}),
     });
   }
   const tiers = {} as Record<SlaTier, TierPolicy>;
@@ -542,7 +605,19 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       metrics,
       policies: mergePolicies(defaults.policies, o.policies),
       serving: { ...DEFAULT_SERVING, ...(base.serving ?? {}), ...(o.serving ?? {}) },
+      cost: mergeCost(base.cost, o.cost),
     },
+  };
+}
+
+type CostInput = z.output<typeof stackSchema>['cost'];
+
+/** `modelfleet:cost` over the defaults: budgets merge per team, `warnIncrease` field by field. */
+function mergeCost(base: CostInput, own: CostInput): CostConfig {
+  return {
+    budgets: { ...DEFAULT_COST.budgets, ...(base?.budgets ?? {}), ...(own?.budgets ?? {}) },
+    warnIncrease: { ...DEFAULT_COST.warnIncrease, ...(base?.warnIncrease ?? {}), ...(own?.warnIncrease ?? {}) },
+    priceMaxAgeDays: own?.priceMaxAgeDays ?? base?.priceMaxAgeDays ?? DEFAULT_COST.priceMaxAgeDays,
   };
 }
 

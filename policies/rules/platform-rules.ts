@@ -15,11 +15,13 @@ import { realtimeDisruptionBudgetRule, type RealtimeDisruptionBudgetConfig } fro
 import { realtimeMinReplicasRule, type RealtimeMinReplicasConfig } from './realtime-min-replicas.ts';
 import { shardIsolationRule, type ShardIsolationConfig } from './shard-isolation.ts';
 import { teamQuotaRule, type TeamQuotaConfig } from './team-quota.ts';
+import { teamBudgetRule, type TeamBudgetConfig } from './team-budget.ts';
 import { virtualServiceNamespaceRule, type VirtualServiceNamespaceConfig } from './virtualservice-namespace.ts';
 
 /** The configuration of every rule, by rule id. */
 export interface PlatformRuleConfigs {
   readonly 'team-quota': TeamQuotaConfig;
+  readonly 'team-budget': TeamBudgetConfig;
   readonly 'gpu-pool-placement': GpuPoolPlacementConfig;
   readonly 'container-resources': ContainerResourcesConfig;
   readonly 'image-registry': ImageRegistryConfig;
@@ -39,6 +41,7 @@ export type PlatformRule = { readonly [K in PlatformRuleId]: ManifestRule<Platfo
 /** Every platform rule, in the order they run and are reported. */
 export const PLATFORM_RULES: readonly PlatformRule[] = [
   teamQuotaRule,
+  teamBudgetRule,
   gpuPoolPlacementRule,
   containerResourcesRule,
   imageRegistryRule,
@@ -66,6 +69,7 @@ export function ruleConfigsFromStack(stack: StackConfig): PlatformRuleConfigs {
   const gpuResources = [...new Set(stack.pools.filter((p) => p.kind === 'gpu').map((p) => p.gpuResource))].sort();
   return {
     'team-quota': { gpuResources },
+    'team-budget': { pools: stack.pools.flatMap((p) => (p.price ? [{ name: p.name, nodeSelector: { ...p.nodeSelector }, price: p.price }] : [])) },
     'gpu-pool-placement': {
       pools: stack.pools.map((p) => ({ name: p.name, kind: p.kind, nodeSelector: { ...p.nodeSelector }, ...(p.kind === 'gpu' ? { gpuResource: p.gpuResource } : {}) })),
     },

@@ -36,6 +36,7 @@ describe('modelfleet:policies', () => {
     expect(stack.policies).toEqual({
       enforcement: {
         'team-quota': 'mandatory',
+        'team-budget': 'mandatory',
         'gpu-pool-placement': 'mandatory',
         'container-resources': 'mandatory',
         'image-registry': 'mandatory',
@@ -90,7 +91,7 @@ describe('modelfleet:policies', () => {
     ).toBe(
       [
         'Pulumi.t.yaml: modelfleet:policies.enforcement.pod-security: unknown rule "pod-security"; did you mean "pod-security-restricted"?',
-        'Pulumi.t.yaml: modelfleet:policies.enforcement.no-such-rule: unknown rule "no-such-rule"; the rules are team-quota, gpu-pool-placement, container-resources, image-registry, pod-security-restricted, virtualservice-namespace, shard-isolation, realtime-min-replicas, realtime-disruption-budget',
+        'Pulumi.t.yaml: modelfleet:policies.enforcement.no-such-rule: unknown rule "no-such-rule"; the rules are team-quota, team-budget, gpu-pool-placement, container-resources, image-registry, pod-security-restricted, virtualservice-namespace, shard-isolation, realtime-min-replicas, realtime-disruption-budget',
       ].join('\n'),
     );
     expect(issues('config:\n  modelfleet:policies: { allowedRegistries: [] }\n')).toBe('Pulumi.t.yaml: modelfleet:policies.allowedRegistries: must list at least 1 entry');

@@ -52,6 +52,7 @@ describe('platform rules in synth', () => {
         '| rule | level | result |',
         '|---|---|---|',
         '| `team-quota` | mandatory | pass |',
+        '| `team-budget` | mandatory | pass |',
         '| `gpu-pool-placement` | mandatory | pass |',
         '| `container-resources` | mandatory | pass |',
         '| `image-registry` | mandatory | pass |',
