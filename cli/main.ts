@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { checkInstance, ItemTooLargeError, packVectors } from '../core/packer/pack-vectors.ts';
 import { MEASUREMENT_FORMATS, type MeasurementFormat } from '../core/serving/measured-profile.ts';
 import { explainLabel, MAX_POOL_NAME_LENGTH } from '../core/spec/names.ts';
+import { runDiff } from './diff-command.ts';
 import { runExplain } from './explain-command.ts';
 import { runProfile } from './profile-command.ts';
 import { runRebalance } from './rebalance-command.ts';
@@ -122,6 +123,34 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           ...(opts.from !== undefined ? { from: opts.from } : {}),
           ...(opts.model !== undefined ? { model: opts.model } : {}),
           json: opts.json === true,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('diff')
+    .description('compare two plans (plan.json files or synth output directories): monthly cost per team against budgets, nodes per pool, what moved; prints the pull-request comment')
+    .argument('<base>', "the base branch's plan.json, or its synth output directory")
+    .argument('<head>', "the pull request's plan.json, or its synth output directory")
+    .option('--out <file>', 'also write the comment to this file')
+    .option('--full <file>', 'write the whole diff, with nothing left out, to this file (for a job summary)')
+    .option('--cost-json <file>', 'write the cost in Infracost JSON format (totalMonthlyCost, pastTotalMonthlyCost, diffTotalMonthlyCost) to this file')
+    .option('--max-chars <n>', 'most characters of the comment (GitHub refuses comments over 65536)', (value: string) => {
+      if (!/^\d+$/.test(value) || Number(value) < 2000) throw new InvalidArgumentError('expected a whole number of characters, at least 2000');
+      return Number(value);
+    })
+    .option('--details-url <url>', 'where the full diff can be read (named when sections are left out)')
+    .action((base: string, head: string, opts: { out?: string; full?: string; costJson?: string; maxChars?: number; detailsUrl?: string }) => {
+      code = runDiff(
+        {
+          base,
+          head,
+          ...(opts.out !== undefined ? { out: opts.out } : {}),
+          ...(opts.full !== undefined ? { full: opts.full } : {}),
+          ...(opts.costJson !== undefined ? { costJson: opts.costJson } : {}),
+          ...(opts.maxChars !== undefined ? { maxChars: opts.maxChars } : {}),
+          ...(opts.detailsUrl !== undefined ? { detailsUrl: opts.detailsUrl } : {}),
         },
         io,
       );
