@@ -82,6 +82,31 @@ function configSchemaOf(id: PlatformRuleId, defaults: PlatformRuleConfigs): Poli
           },
         },
       };
+    case 'team-budget':
+      return {
+        properties: {
+          pools: {
+            type: 'array',
+            description: "The stack's priced pools: name, nodeSelector and price (hourlyUsd per node, source, asOf, discountPercent).",
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                nodeSelector: { type: 'object', additionalProperties: { type: 'string' } },
+                price: {
+                  type: 'object',
+                  properties: { hourlyUsd: { type: 'number', minimum: 0 }, source: { type: 'string' }, asOf: { type: 'string' }, discountPercent: { type: 'number', minimum: 0, maximum: 100 } },
+                  required: ['hourlyUsd', 'source', 'asOf', 'discountPercent'],
+                  additionalProperties: false,
+                },
+              },
+              required: ['name', 'nodeSelector', 'price'],
+              additionalProperties: false,
+            },
+            default: defaults[id].pools.map((p) => ({ ...p, nodeSelector: { ...p.nodeSelector }, price: { ...p.price } })),
+          },
+        },
+      };
     case 'image-registry':
       return {
         properties: {

@@ -27,4 +27,5 @@ export { replicaBounds, type ReplicaBounds } from './replica-bounds.ts';
 export { advisoryViolations, mandatoryViolations, runPlatformRules, type ManifestObjects } from './run-platform-rules.ts';
 export { checkShardIsolation, shardIsolationRule, type ShardIsolationConfig } from './shard-isolation.ts';
 export { checkTeamQuota, teamQuotaRule, type TeamQuotaConfig } from './team-quota.ts';
+export { BUDGET_ANNOTATION, checkTeamBudget, namespaceCosts, pricedPoolOf, teamBudgetRule, workloadSchedule, type TeamBudgetConfig } from './team-budget.ts';
 export { checkVirtualServiceNamespace, virtualServiceNamespaceRule, type VirtualServiceNamespaceConfig } from './virtualservice-namespace.ts';

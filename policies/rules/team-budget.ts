@@ -19,7 +19,7 @@
  * zone, adds nothing: like `team-quota`, the rule never reports a cost it
  * cannot prove.
  */
-import { formatWholeUsd, nodeHourlyUsd, scheduleCents, type ReplicaSchedule } from '../../core/cost/cost-model.ts';
+import { addCents, formatWholeUsd, NO_CENTS, nodeHourlyUsd, scheduleCents, type CentsRange, type ReplicaSchedule } from '../../core/cost/cost-model.ts';
 import { BUDGET_ANNOTATION } from '../../core/cost/fleet-cost.ts';
 import { LABEL } from '../../core/plan/shard-labels.ts';
 import type { PoolPrice } from '../../core/stack/stack-config.ts';
@@ -89,26 +89,39 @@ export function workloadSchedule(workload: KubeObject, objects: readonly KubeObj
   return { idle: Math.min(bounds?.min ?? floor, floor), floor, peaks: peaks.map((p) => ({ ...p, replicas: Math.min(p.replicas, max) })), max };
 }
 
+/** One workload's monthly cost, as the rule computes it. */
+export interface WorkloadCost {
+  /** `Deployment/name`. */
+  readonly name: string;
+  readonly range: CentsRange;
+}
+
+/** The monthly cost of every workload of `namespace` on a priced pool (see the file comment). */
+export function namespaceCosts(namespace: string, objects: readonly KubeObject[], config: TeamBudgetConfig): WorkloadCost[] {
+  const out: WorkloadCost[] = [];
+  for (const t of podTemplatesIn(objects)) {
+    if (t.object.kind === 'DaemonSet' || (namespaceOf(t.object) ?? '') !== namespace) continue;
+    const pool = pricedPoolOf(asStringMap(t.spec.nodeSelector), config.pools);
+    if (!pool) continue;
+    out.push({ name: describeObject(t.object), range: scheduleCents(workloadSchedule(t.object, objects), nodeHourlyUsd(pool.price)) });
+  }
+  return out;
+}
+
 /** Checks every budgeted team Namespace in `objects` against the planned monthly cost of its workloads. */
 export function checkTeamBudget(objects: readonly KubeObject[], config: TeamBudgetConfig, report: ReportViolation): void {
-  const namespaces = objects.filter((o) => isKind(o, '', 'Namespace') && asRecord(asRecord(o.metadata)?.annotations)?.[BUDGET_ANNOTATION] !== undefined);
-  if (!namespaces.length) return;
-  const templates = podTemplatesIn(objects).filter((t) => t.object.kind !== 'DaemonSet');
-  for (const ns of namespaces) {
-    const raw = asString(asRecord(asRecord(ns.metadata)?.annotations)?.[BUDGET_ANNOTATION]);
+  for (const ns of objects) {
+    if (!isKind(ns, '', 'Namespace')) continue;
+    const annotations = asRecord(asRecord(ns.metadata)?.annotations);
+    if (annotations?.[BUDGET_ANNOTATION] === undefined) continue;
+    const raw = asString(annotations[BUDGET_ANNOTATION]);
     const budgetUsd = raw !== undefined && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : undefined;
     if (budgetUsd === undefined) {
-      report(ns, ['metadata', 'annotations', BUDGET_ANNOTATION], `is ${JSON.stringify(raw)}, not a number of US dollars; write the monthly budget as a decimal such as "12000"`);
+      report(ns, ['metadata', 'annotations', BUDGET_ANNOTATION], `is ${JSON.stringify(annotations[BUDGET_ANNOTATION])}, not a number of US dollars; write the monthly budget as a decimal such as "12000"`);
       continue;
     }
-    const costs: { name: string; range: ReturnType<typeof scheduleCents> }[] = [];
-    for (const t of templates) {
-      if ((namespaceOf(t.object) ?? '') !== nameOf(ns)) continue;
-      const pool = pricedPoolOf(asStringMap(t.spec.nodeSelector), config.pools);
-      if (!pool) continue;
-      costs.push({ name: describeObject(t.object), range: scheduleCents(workloadSchedule(t.object, objects), nodeHourlyUsd(pool.price)) });
-    }
-    const total = costs.reduce((r, c) => ({ min: r.min + c.range.min, planned: r.planned + c.range.planned, max: r.max + c.range.max }), { min: 0, planned: 0, max: 0 });
+    const costs = namespaceCosts(nameOf(ns), objects, config);
+    const total = costs.reduce((r, c) => addCents(r, c.range), NO_CENTS);
     const budget = Math.round(budgetUsd * 100);
     if (total.planned <= budget) continue;
     const costliest = [...costs].sort((a, b) => b.range.planned - a.range.planned || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
