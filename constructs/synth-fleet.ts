@@ -17,6 +17,7 @@ import { renderFleet, type FleetManifest } from './render-fleet.ts';
 import { byKey } from '../core/util/compare.ts';
 import { SpecError, type SpecIssue } from '../core/errors/spec-issue.ts';
 import { pricingDay, stalePriceWarnings } from '../core/cost/check-prices.ts';
+import { reportHtml } from '../core/report/report-html.ts';
 import type { RuleOutcome } from '../core/plan/rule-outcome.ts';
 import { mandatoryViolations, runPlatformRules } from '../policies/rules/run-platform-rules.ts';
 import { findManifestIssues } from '../core/validate/find-manifest-issues.ts';
@@ -66,7 +67,7 @@ export interface SynthFleetOptions {
 /** Everything `synth` produces. */
 export interface SynthResult {
   readonly planned: PlannedFleet;
-  /** Files of `--out`: manifests, `kustomization.yaml`, `plan.json`, `summary.md`, sorted by path. */
+  /** Files of `--out`: manifests, `kustomization.yaml`, `plan.json`, `summary.md`, `report.html`, sorted by path. */
   readonly files: readonly OutputFile[];
   /** Number of Kubernetes objects in the manifests. */
   readonly objectCount: number;
@@ -131,6 +132,7 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
   const files: OutputFile[] = [
     ...rendered.files,
     { path: 'plan.json', content: planJson(planned.plan, stack, planned.cost, planned.fleet.teams) },
+    { path: 'report.html', content: reportHtml({ planned, cost: planned.cost, diff }) },
     { path: 'summary.md', content: `${markdownSummary(planned.fleet, planned.plan, stack, planned.cost)}\n${markdownDiff(diff)}\n${markdownRuleResults(ruleOutcomes)}` },
   ].sort(byKey((f) => f.path));
   return {

@@ -14,7 +14,7 @@
  * Planned = min = replicas × 730 h × $0.8064 (no peak windows, the tier does
  * not scale to zero); max = 6 × 730 × $0.8064.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synthFleet } from '../../constructs/synth-fleet.ts';
@@ -112,8 +112,10 @@ describe('diff of a model added and a tenant grown', () => {
 
   it('runs as `modelfleet diff` on two output directories, printing the comment and writing the files', async () => {
     await withFleet('diff-cli', [], async (dir) => {
-      for (const [name, text] of [['base', baseText], ['head', headText]]) {
-        const { mkdirSync } = await import('node:fs');
+      for (const [name, text] of [
+        ['base', baseText],
+        ['head', headText],
+      ] as const) {
         mkdirSync(join(dir, name));
         writeFileSync(join(dir, name, 'plan.json'), text);
       }
