@@ -28,6 +28,8 @@ export interface DiffCommandOptions {
   readonly maxChars?: number;
   /** Where the full diff can be read, named when sections are cut. */
   readonly detailsUrl?: string;
+  /** Heading line of the comment. @default "## modelfleet: what this change costs" */
+  readonly title?: string;
 }
 
 /** Reads `path` (a `plan.json`, or a directory holding one) as a plan document. */
@@ -45,9 +47,10 @@ export function runDiff(options: DiffCommandOptions, io: CliIo): number {
     const base = readPlan(options.base, 'BASE');
     const head = readPlan(options.head, 'HEAD');
     const diff = diffPlans(base, head);
-    const comment = diffMarkdown(diff, { ...(options.maxChars !== undefined ? { maxChars: options.maxChars } : {}), ...(options.detailsUrl ? { detailsUrl: options.detailsUrl } : {}) });
+    const title = options.title !== undefined ? { title: options.title } : {};
+    const comment = diffMarkdown(diff, { ...(options.maxChars !== undefined ? { maxChars: options.maxChars } : {}), ...(options.detailsUrl ? { detailsUrl: options.detailsUrl } : {}), ...title });
     if (options.out) writeFileAtomically(options.out, comment);
-    if (options.full) writeFileAtomically(options.full, diffMarkdown(diff, { maxChars: Infinity }));
+    if (options.full) writeFileAtomically(options.full, diffMarkdown(diff, { maxChars: Infinity, ...title }));
     if (options.costJson) writeFileAtomically(options.costJson, infracostJson(base, head));
     for (const w of diff.warnings) io.err(`warning: ${w}`);
     io.out(comment);

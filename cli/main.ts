@@ -141,7 +141,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return Number(value);
     })
     .option('--details-url <url>', 'where the full diff can be read (named when sections are left out)')
-    .action((base: string, head: string, opts: { out?: string; full?: string; costJson?: string; maxChars?: number; detailsUrl?: string }) => {
+    .option('--title <text>', 'heading line of the comment (default: "## modelfleet: what this change costs")')
+    .action((base: string, head: string, opts: { out?: string; full?: string; costJson?: string; maxChars?: number; detailsUrl?: string; title?: string }) => {
       code = runDiff(
         {
           base,
@@ -151,6 +152,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           ...(opts.costJson !== undefined ? { costJson: opts.costJson } : {}),
           ...(opts.maxChars !== undefined ? { maxChars: opts.maxChars } : {}),
           ...(opts.detailsUrl !== undefined ? { detailsUrl: opts.detailsUrl } : {}),
+          ...(opts.title !== undefined ? { title: opts.title } : {}),
         },
         io,
       );

@@ -272,8 +272,9 @@ describe.each(WORKFLOWS)('%s', (file) => {
     for (const { job, index, call } of synthCalls) {
       const out = flagValue(call.args, '--out') ?? synthDefaultOut;
       expect(out).not.toBe('');
-      const readers = job.steps.slice(index).filter((s) => (s.run ?? '').includes(`${out}/summary.md`));
-      expect(readers.length, `a step after synth reads ${out}/summary.md`).toBeGreaterThan(0);
+      // summary.md itself, or the plan.json in --out through `modelfleet diff` (the base branch's plan).
+      const readers = job.steps.slice(index).filter((s) => (s.run ?? '').includes(`${out}/summary.md`) || (/modelfleet diff/.test(s.run ?? '') && (s.run ?? '').includes(`"${out}"`)));
+      expect(readers.length, `a step after synth reads ${out}/summary.md or diffs ${out}`).toBeGreaterThan(0);
     }
   });
 
@@ -305,7 +306,7 @@ describe.each(WORKFLOWS)('%s', (file) => {
       const synthStacks = synthCalls
         .filter((c) => c.jobId === jobId && JSON.stringify(c.entry) === JSON.stringify(entry))
         .map((c) => flagValue(c.call.args, '--stack'));
-      expect(synthStacks).toEqual([inputs['stack-name']]);
+      expect([...new Set(synthStacks)]).toEqual([inputs['stack-name']]);
     }
   });
 
@@ -372,6 +373,42 @@ describe('fleet-pr.yml', () => {
         expect(writer?.run, `a step writes ${section}`).toMatch(/\/summary\.md/);
       }
     }
+  });
+});
+
+describe('fleet-pr.yml cost diff', () => {
+  const workflow = readWorkflow('fleet-pr.yml');
+  const plan = workflow.jobs.plan!;
+  const entries = matrixEntries(plan);
+  const stepOf = (re: RegExp) => plan.steps.find((s) => re.test(s.run ?? ''))!;
+
+  it('synthesizes the base branch (the first parent of the test merge) in a worktree with its own install', () => {
+    const checkout = plan.steps.find((s) => usesAction(s, 'actions/checkout'))!;
+    expect(Number(checkout.with?.['fetch-depth'])).toBeGreaterThanOrEqual(2);
+    const base = stepOf(/git worktree add/);
+    expect(base.run).toMatch(/git worktree add --detach "\$RUNNER_TEMP\/base" HEAD\^1/);
+    expect(base.run).toMatch(/cd "\$RUNNER_TEMP\/base"\s+npm ci/);
+    expect(base['continue-on-error'], 'a stack new in the pull request has no base plan').toBe(true);
+  });
+
+  it('posts `modelfleet diff` of the base plan against the head plan, within an equal share of 58,000 characters per stack', () => {
+    const section = stepOf(/modelfleet diff/);
+    for (const entry of entries) {
+      const env = stepEnv(workflow, plan, section, entry);
+      const diff = modelfleetCalls(section.run!, env).find((c) => c.subcommand === 'diff')!;
+      const baseOut = flagValue(modelfleetCalls(stepOf(/git worktree add/).run!, env)[0]!.args, '--out');
+      const headOut = flagValue(modelfleetCalls(stepOf(/--frozen-lockfile --out dist/).run!, env)[0]!.args, '--out');
+      expect(diff.args.slice(0, 2)).toEqual([baseOut, headOut]);
+      expect(flagValue(diff.args, '--max-chars')).toBe('$budget');
+      expect(flagValue(diff.args, '--details-url')).toContain('/actions/runs/${{ github.run_id }}');
+    }
+    expect(section.run).toContain('budget=$(( 58000 / JOBS ))');
+    expect(section.env?.JOBS).toBe('${{ strategy.job-total }}');
+  });
+
+  it("uploads each stack's report.html and cost.json for reviewers", () => {
+    const uploads = plan.steps.filter((s) => usesAction(s, 'actions/upload-artifact')).map((s) => String(s.with?.path));
+    expect(uploads.some((p) => p.includes('dist/report.html') && p.includes('dist/cost.json'))).toBe(true);
   });
 });
 
