@@ -36,6 +36,7 @@ interface Step {
   readonly if?: string;
   readonly with?: Readonly<Record<string, string | number | boolean>>;
   readonly env?: Env;
+  readonly 'continue-on-error'?: boolean;
 }
 
 interface Job {
