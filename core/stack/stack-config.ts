@@ -352,7 +352,7 @@ const poolSchema = z.strictObject({
   price: z
     .strictObject({
       hourlyUsd: z.number().min(0).max(100_000),
-      source: z.string().min(1, { message: 'must say where the price comes from (a price page URL, a pricing API query, a contract)' }),
+      source: z.string().refine((v) => v.trim() !== '', { message: 'must say where the price comes from (a price page URL, a pricing API query, a contract)' }),
       asOf: isoDate,
       discountPercent: z.number().min(0).max(100).optional(),
     })
@@ -496,6 +496,8 @@ const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
   if (path.length === 0) return STACK_FIELDS;
   if (path.length === 1 && path[0] === 'policies') return POLICIES_FIELDS;
   if (path.length === 1 && path[0] === 'cost') return ['budgets', 'warnIncrease', 'priceMaxAgeDays'];
+  if (path.length === 2 && path[0] === 'cost' && path[1] === 'warnIncrease') return ['percent', 'monthlyUsd'];
+  if (path.length === 3 && path[0] === 'cost' && path[1] === 'budgets') return ['monthlyUsd'];
   if (path.length === 3 && path[0] === 'pools' && path[2] === 'price') return ['hourlyUsd', 'source', 'asOf', 'discountPercent'];
   return [];
 };
