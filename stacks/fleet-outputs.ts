@@ -7,6 +7,8 @@ import { placementOf, type Placement } from '../core/plan/route-switch.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
 import type { SlaTier } from '../core/spec/model-spec.ts';
 import { teamUsage } from '../core/plan/team-usage.ts';
+import { NO_CENTS, usdRange } from '../core/cost/cost-model.ts';
+import { teamBudget } from '../core/cost/fleet-cost.ts';
 
 /** One shard, as a stack output. */
 export interface ShardOutput {
@@ -23,6 +25,21 @@ export interface TeamGpusOutput {
   readonly atMin: number;
   /** With every shard at its max replicas: what its ResourceQuota must allow. */
   readonly atMax: number;
+  /** With every shard at its planned peak replicas (the serving model's `serving.replicas`). */
+  readonly atPeak: number;
+}
+
+/** A monthly cost range in US dollars (`core/cost/`: 730 hours, one node of the pool per replica). */
+export interface MonthlyUsdOutput {
+  readonly min: number;
+  readonly planned: number;
+  readonly max: number;
+}
+
+/** What the fleet costs a month, in total and per team (with the team's budget, `null` without one). */
+export interface MonthlyCostOutput {
+  readonly total: MonthlyUsdOutput;
+  readonly byTeam: Readonly<Record<string, MonthlyUsdOutput & { readonly budget: number | null }>>;
 }
 
 /** One resource of a team: requested at max replicas against the quota. */
@@ -61,6 +78,8 @@ export interface FleetOutputs {
   readonly quotaUse: Readonly<Record<string, TeamQuotaUseOutput>>;
   /** Proven lower bound on the number of shards the fleet needs (compare with the number of shards). */
   readonly lowerBound: number;
+  /** Monthly cost range, in total and per team against its budget (the figures of plan.json's `cost`). */
+  readonly monthlyCostUsd: MonthlyCostOutput;
   /**
    * Triton name of every copy → `namespace/shard` serving it. The next apply
    * reads it back (a reference to its own stack) to order routes and shards
@@ -89,14 +108,24 @@ export function fleetOutputs(planned: PlannedFleet): FleetOutputs {
   for (const s of plan.shards) shards[s.name] = { team: s.team, tier: s.tier, pool: s.pool, copies: s.copies.length };
   const gpusRequested: Record<string, TeamGpusOutput> = {};
   const quotas: Record<string, TeamQuotaUseOutput> = {};
+  const byTeam: Record<string, MonthlyUsdOutput & { budget: number | null }> = {};
   for (const team of fleet.teams) {
     const u = usage.get(team.name);
-    gpusRequested[team.name] = { atMin: u?.minGpu ?? 0, atMax: u?.gpu ?? 0 };
+    gpusRequested[team.name] = { atMin: u?.minGpu ?? 0, atMax: u?.gpu ?? 0, atPeak: u?.peakGpu ?? 0 };
+    const c = planned.cost.byTeam.get(team.name) ?? NO_CENTS;
+    byTeam[team.name] = { ...usdRange(c), budget: teamBudget(team, stack)?.monthlyUsd ?? null };
     quotas[team.name] = {
       gpu: quotaUse(u?.gpu ?? 0, team.quota.gpu),
       cpu: quotaUse(u?.cpu ?? 0, team.quota.cpu),
       memory: quotaUse(u?.memory ?? 0, team.quota.memory),
     };
   }
-  return { shards, gpusRequested, quotaUse: quotas, lowerBound: plan.lowerBound, placement: placementOf(plan) };
+  return {
+    shards,
+    gpusRequested,
+    quotaUse: quotas,
+    lowerBound: plan.lowerBound,
+    monthlyCostUsd: { total: usdRange(planned.cost.total), byTeam },
+    placement: placementOf(plan),
+  };
 }

@@ -25,9 +25,9 @@ describe('fleetOutputs', () => {
         'search-interactive-cpu-std-1': { team: 'search', tier: 'interactive', pool: 'cpu-std', copies: 1 },
       },
       gpusRequested: {
-        docai: { atMin: 0, atMax: 0 }, // no models
-        fraud: { atMin: 1 * 1 + 1 * 2, atMax: 1 * 4 + 1 * 8 },
-        search: { atMin: 0, atMax: 0 }, // CPU pool
+        docai: { atMin: 0, atMax: 0, atPeak: 0 }, // no models
+        fraud: { atMin: 1 * 1 + 1 * 2, atMax: 1 * 4 + 1 * 8, atPeak: 1 * 1 + 1 * 2 }, // no peakQps above the floors
+        search: { atMin: 0, atMax: 0, atPeak: 0 }, // CPU pool
       },
       // Requests per pod are Triton's (the packed copies plus the server overhead, 1Gi and 500m) plus the Istio
       // sidecar's for the tier (batch 200m / 128Mi, realtime 500m / 256Mi, interactive 300m / 192Mi), at max replicas.
@@ -52,6 +52,16 @@ describe('fleetOutputs', () => {
         },
       },
       lowerBound: 3,
+      // 730 h a month, one node per replica: gpu-l4 $0.9776, cpu-std $0.8064 an hour. fraud batch scales to zero
+      // (min 0), active at 1 replica, up to 4; fraud realtime 2–8; search interactive 2–6.
+      monthlyCostUsd: {
+        total: { min: 2604.64, planned: 3318.29, max: 12095.8 }, // the teams' sums, in cents
+        byTeam: {
+          docai: { min: 0, planned: 0, max: 0, budget: null },
+          fraud: { min: 1427.3 /* 2 × 730 × 0.9776 */, planned: 2140.95 /* 3 × … */, max: 8563.77 /* 12 × … */, budget: null },
+          search: { min: 1177.34 /* 2 × 730 × 0.8064 */, planned: 1177.34, max: 3532.03 /* 6 × … */, budget: null },
+        },
+      },
       // Where each copy is served, as `namespace/shard`: read back by the next apply to order routes and shards.
       placement: {
         'merchant-risk': 'fraud/fraud-batch-gpu-l4-1',

@@ -61,7 +61,7 @@ describe('the program with modelfleet:renderYamlToDirectory', () => {
   });
 
   it('returns the same outputs as applying does', () => {
-    expect(outputs.gpusRequested).toEqual({ docai: { atMin: 0, atMax: 0 }, fraud: { atMin: 2, atMax: 3 }, search: { atMin: 0, atMax: 0 } });
+    expect(outputs.gpusRequested).toEqual({ docai: { atMin: 0, atMax: 0, atPeak: 0 }, fraud: { atMin: 2, atMax: 3, atPeak: 2 }, search: { atMin: 0, atMax: 0, atPeak: 0 } });
   });
 
   it('registers nothing, not even the provider, when synth fails', async () => {

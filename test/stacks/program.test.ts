@@ -93,7 +93,7 @@ describe('the program on the dev stack', () => {
         'fraud-realtime-gpu-l4-1': { team: 'fraud', tier: 'realtime', pool: 'gpu-l4', copies: 2 },
         'search-interactive-cpu-std-1': { team: 'search', tier: 'interactive', pool: 'cpu-std', copies: 1 },
       },
-      gpusRequested: { docai: { atMin: 0, atMax: 0 }, fraud: { atMin: 2, atMax: 3 }, search: { atMin: 0, atMax: 0 } },
+      gpusRequested: { docai: { atMin: 0, atMax: 0, atPeak: 0 }, fraud: { atMin: 2, atMax: 3, atPeak: 2 }, search: { atMin: 0, atMax: 0, atPeak: 0 } },
       quotaUse: {
         docai: {
           gpu: { requested: 0, quota: 4, percent: 0 },
@@ -112,6 +112,15 @@ describe('the program on the dev stack', () => {
         },
       },
       lowerBound: 3,
+      // HPA (no scale to zero, no peak windows): min = planned. gpu-l4 $0.9776, cpu-std $0.8064 a node-hour, 730 h.
+      monthlyCostUsd: {
+        total: { min: 2015.97, planned: 2015.97, max: 3318.29 }, // the teams' sums, in cents
+        byTeam: {
+          docai: { min: 0, planned: 0, max: 0, budget: null },
+          fraud: { min: 1427.3 /* 2 × 730 × 0.9776 */, planned: 1427.3, max: 2140.95 /* per shard, rounded: batch 1 × … $713.65, realtime 2 × … $1,427.30 */, budget: null },
+          search: { min: 588.67 /* 1 × 730 × 0.8064 */, planned: 588.67, max: 1177.34, budget: null },
+        },
+      },
       placement: {
         'merchant-risk': 'fraud/fraud-batch-gpu-l4-1',
         'query-intent': 'search/search-interactive-cpu-std-1',
@@ -154,7 +163,7 @@ describe('the program on the dev stack', () => {
     expect(hpa?.inputs.spec as { maxReplicas: number }).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
     const route = again.find((r) => r.name === 'fraud/VirtualService/txn-scorer');
     expect((route?.inputs.spec as { hosts: string[] }).hosts).toEqual(['inference.esc.example.com']);
-    expect(result.gpusRequested.fraud).toEqual({ atMin: 2, atMax: 1 + 3 });
+    expect(result.gpusRequested.fraud).toEqual({ atMin: 2, atMax: 1 + 3, atPeak: 2 });
   });
 
   it('reports invalid stack config as FILE: FIELD: message lines naming the stack config, registering nothing', async () => {
