@@ -10,6 +10,8 @@
  * it, or this data as JSON with `--json`.
  */
 import { formatIssues, type SpecIssue } from '../errors/spec-issue.ts';
+import { usdRange } from '../cost/cost-model.ts';
+import { shardCost, type ShardCost } from '../cost/fleet-cost.ts';
 import type { Fleet } from '../loader/load-fleet.ts';
 import { capacityVector, eligiblePools, itemVector } from '../packer/pack-shards.ts';
 import type { Framework, ModelSpec, ResourceVector, SlaTier } from '../spec/model-spec.ts';
@@ -179,6 +181,16 @@ export interface CopyExplanation {
     readonly replicas: { readonly min: number; readonly max: number; readonly peak: { readonly replicas: number; readonly hoursUtc: readonly (readonly [number, number])[] } | null };
   };
   readonly share: { readonly memory: ResourceShare; readonly gpuMemory: ResourceShare; readonly cpu: ResourceShare };
+  /**
+   * What the copy costs a month: its share of its shard's cost, in proportion
+   * to GPU memory (CPU on CPU pools), for chargeback (`core/cost/`, docs/cost.md).
+   */
+  readonly cost: {
+    /** One replica of the shard (one node of its pool) per hour, after the discount. */
+    readonly hourlyUsdPerReplica: number;
+    readonly shardMonthlyUsd: { readonly min: number; readonly planned: number; readonly max: number };
+    readonly monthlyUsd: { readonly min: number; readonly planned: number; readonly max: number };
+  };
   /** The copy at the shard's planned peak (the serving model, docs/tiers.md "Planning for load"). */
   readonly serving: {
     /** Requests/s planned for the copy (`peakQps` × `peakTrafficPercent`), `null` when it declares none. */
@@ -500,6 +512,12 @@ function platformResults(objects: readonly PlacedObject[], rules: readonly RuleO
  * closest names.
  */
 export function explainCopies(query: ExplainQuery, context: ExplainContext): ExplainResult {
+  const shardCosts = new Map<Shard, ShardCost>();
+  const costOf = (copy: ModelCopy, shard: Shard): CopyExplanation['cost'] => {
+    let c = shardCosts.get(shard);
+    if (!c) shardCosts.set(shard, (c = shardCost(shard, context.stack)));
+    return { hourlyUsdPerReplica: c.hourlyUsd, shardMonthlyUsd: usdRange(c.monthly), monthlyUsd: usdRange(c.copies[shard.copies.indexOf(copy)]!) };
+  };
   const found = findCopies(query, context);
   if (Array.isArray(found)) return { ok: false, issues: found };
   const routes = planRoutes(context.plan).find((r) => r.model === found.model.name);
@@ -541,6 +559,7 @@ export function explainCopies(query: ExplainQuery, context: ExplainContext): Exp
         },
       },
       share: { memory: share(copy, shard, 'memory'), gpuMemory: share(copy, shard, 'gpuMemory'), cpu: share(copy, shard, 'cpu') },
+      cost: costOf(copy, shard),
       serving: servingOf(copy, shard, pool, context.stack),
       why: { group, pools: poolVerdicts(copy, shard, context.stack), placement: placementReason(copy, shard, context, lockedAt) },
       route: routeOf(copy, routes, context.stack, virtualServices),

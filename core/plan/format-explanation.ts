@@ -3,6 +3,7 @@
  * sections (shard, share, why, route, rules). Pure: same explanation, same
  * text. `--json` prints the `FleetExplanation` itself instead.
  */
+import { formatWholeUsd } from '../cost/cost-model.ts';
 import { formatWindow } from '../spec/traffic-profile.ts';
 import { formatMillicores, readableBytes } from '../spec/quantity.ts';
 import type { CopyExplanation, FleetExplanation, ResourceShare } from './explain-copy.ts';
@@ -39,6 +40,12 @@ export function formatCopyExplanation(c: CopyExplanation): string {
   if (c.gpu || c.share.gpuMemory.shardCapacity > 0) out.push(shareLine('GPU memory', c.share.gpuMemory, readableBytes));
   out.push(shareLine('host memory', c.share.memory, readableBytes));
   out.push(shareLine('CPU', c.share.cpu, formatMillicores));
+  const usd = (n: number) => formatWholeUsd(Math.round(n * 100));
+  const m = c.cost.monthlyUsd;
+  const sm = c.cost.shardMonthlyUsd;
+  out.push(
+    `${label('cost')}${usd(m.planned)} a month planned (range ${usd(m.min)}–${usd(m.max)}): its share by ${c.shard.poolKind === 'gpu' && c.gpu ? 'GPU memory' : 'CPU'} of the shard's ${usd(sm.planned)} (range ${usd(sm.min)}–${usd(sm.max)}; $${c.cost.hourlyUsdPerReplica} a replica-hour)`,
+  );
   const g = c.why.group;
   out.push(`${label('why')}group ${g.team} / ${g.tier} / ${g.pool}: ${g.copies} copies in ${g.shards} shards (lower bound ${g.lowerBound})`);
   out.push(`${cont}pools of tier ${c.tier}, in order: ${c.why.pools.map((p) => `${p.pool} ${p.verdict === 'chosen' ? '(chosen)' : `(${p.note})`}`).join('; ')}`);

@@ -168,7 +168,7 @@ describe('explain on the command line', () => {
     expect(text.code).toBe(0);
     expect(text.stdout.split('\n\n')).toHaveLength(3 + 1); // three tenants, then the note that the lockfile would change
     expect(text.stdout).toMatch(/^fraud-scorer for tenant acme \(payments\/fraud-scorer@acme, Triton model fraud-scorer\.acme\)\n {2}declared {2}.*test\/golden\/small\/models\/payments\/fraud-scorer\.ts: onnx, tier realtime, GPU model, peak 200 requests\/s\n {2}shard {5}payments-realtime-gpu-l4-\d+ in namespace payments/);
-    for (const heading of ['replicas', 'at peak', 'share', 'why', 'route', 'curl', 'grpcurl', 'tier', 'isolation', 'platform']) expect(text.stdout).toContain(`\n  ${heading.padEnd(10)}`);
+    for (const heading of ['replicas', 'at peak', 'share', 'cost', 'why', 'route', 'curl', 'grpcurl', 'tier', 'isolation', 'platform']) expect(text.stdout).toContain(`\n  ${heading.padEnd(10)}`);
     expect(text.stdout).toContain('placement by the packer: there is no');
     expect(text.stdout).toMatch(/note: .*no-such\.lock\.json is not up to date/);
 
@@ -178,6 +178,23 @@ describe('explain on the command line', () => {
     expect(parsed.copies).toHaveLength(1);
     expect(parsed.copies[0]).toMatchObject({ id: 'payments/fraud-scorer@globex', tenant: 'globex', route: { rest: { headers: { 'x-tenant': 'globex' } } } });
     expect(formatExplanation(parsed)).toBe(text.stdout.split('\n\n')[1] + '\n\n' + text.stdout.split('\n\n')[3]);
+  });
+
+  it("gives each copy's monthly cost: its share of the shard's, as plan.json has it, the shares adding up to the shard", async () => {
+    const result = await synthFleet({ modelsDir: SMALL, lockfile: join(SMALL, '..', 'no-such.lock.json') });
+    const plan = JSON.parse(result.files.find((f) => f.path === 'plan.json')!.content) as { shards: { name: string; cost: { monthlyUsd: { planned: number } }; models: { model: string; tenant: string | null; monthlyUsd: { planned: number } }[] }[] };
+    const json = await runCli(['explain', 'fraud-scorer', '--json', '--models', SMALL, '--lockfile', join(SMALL, '..', 'no-such.lock.json')]);
+    const copies = (JSON.parse(json.stdout) as { copies: CopyExplanation[] }).copies;
+    for (const c of copies) {
+      const shard = plan.shards.find((s) => s.name === c.shard.name)!;
+      expect(c.cost.shardMonthlyUsd.planned).toBe(shard.cost.monthlyUsd.planned);
+      expect(c.cost.monthlyUsd.planned).toBe(shard.models.find((m) => m.model === c.model && m.tenant === c.tenant)!.monthlyUsd.planned);
+      const cents = shard.models.reduce((n, m) => n + Math.round(m.monthlyUsd.planned * 100), 0);
+      expect(cents).toBe(Math.round(shard.cost.monthlyUsd.planned * 100));
+    }
+    // acme declares 10Gi of GPU memory, globex and initech 6Gi: acme's share is the largest.
+    const by = (t: string) => copies.find((c) => c.tenant === t)!.cost.monthlyUsd.planned;
+    if (copies.every((c) => c.shard.name === copies[0]!.shard.name)) expect(by('acme')).toBeGreaterThan(by('globex'));
   });
 
   it('exits 1 with the closest names for an unknown model or tenant, and 2 without a model', async () => {
