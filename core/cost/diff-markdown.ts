@@ -37,6 +37,7 @@ export interface DiffMarkdownOptions {
 /** `+$1,234 (+5.2%)`, `-$50 (-0.3%)`, `+$900 (new)`. */
 export function describeChange(base: number | undefined, head: number): string {
   if (base === undefined) return 'n/a';
+  if (head === base) return '$0';
   const change = formatUsdChange(head - base);
   if (base === 0) return head === 0 ? '$0' : `${change} (new)`;
   const pct = ((head - base) / base) * 100;
@@ -50,6 +51,7 @@ export function diffHeadline(diff: PlanDiff): string {
   const b = diff.total.base;
   const range = `range ${formatWholeUsd(h.min)}–${formatWholeUsd(h.max)}`;
   if (!b) return `**Monthly estimate ${formatWholeUsd(h.planned)}** · ${range} (the base plan has no cost figures)`;
+  if (b.planned === h.planned) return `**Monthly estimate unchanged** · ${range} · ${formatWholeUsd(h.planned)} planned`;
   return `**Monthly estimate ${describeChange(b.planned, h.planned)}** · ${range} · ${formatWholeUsd(b.planned)} → ${formatWholeUsd(h.planned)} planned`;
 }
 
@@ -77,6 +79,8 @@ function rangeText(r: CentsRange | undefined): string {
   return r ? `${formatWholeUsd(r.planned)} (${formatWholeUsd(r.min)}–${formatWholeUsd(r.max)})` : '–';
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** Builds the comment (see the file comment). */
 export function diffMarkdown(diff: PlanDiff, options: DiffMarkdownOptions = {}): string {
   const budget = options.maxChars ?? COMMENT_BUDGET;
@@ -86,10 +90,10 @@ export function diffMarkdown(diff: PlanDiff, options: DiffMarkdownOptions = {}):
   // 1. Always: headline, counts, warnings, team table.
   const head: string[] = [options.title ?? '## modelfleet: what this change costs', '', diffHeadline(diff), ''];
   const counts = [
-    `${diff.added.length} cop${diff.added.length === 1 ? 'y' : 'ies'} added`,
+    `${diff.added.length} ${diff.added.length === 1 ? 'copy' : 'copies'} added`,
     `${diff.removed.length} removed`,
     `${diff.moved.length} moved`,
-    `${diff.shards.filter((s) => !s.base && s.head).length} shards added, ${diff.shards.filter((s) => s.base && !s.head).length} removed`,
+    `${plural(diff.shards.filter((s) => !s.base && s.head).length, 'shard')} added, ${diff.shards.filter((s) => s.base && !s.head).length} removed`,
   ];
   head.push(`${counts.join(', ')}. Planned: each shard at its replica floor schedule, ${'730'} h a month, one node of its pool per replica.`, '');
   for (const w of diff.warnings) head.push(`> ⚠️ ${w}`);
