@@ -31,13 +31,13 @@ describe('synth on the example fleet', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /^stack default: 5 teams, 17 models, 600 model copies\npacked into \d+ shards \(lower bound \d+(, optimal)?\)\nGPUs requested: \d+ at min replicas, \d+ at max replicas; \d+ at the planned peak \(lower bound \d+\)\nplacement: no lockfile yet; 600 copies placed in \d+ shards\nwrote \d+ files to .+\/ \(kubectl kustomize .+ renders \d+ objects\)\ncreated .+first\.lock\.json; commit it with the fleet\n$/,
+      /^stack default: 5 teams, 17 models, 600 model copies\npacked into \d+ shards \(lower bound \d+(, optimal)?\)\nGPUs requested: \d+ at min replicas, \d+ at max replicas; \d+ at the planned peak \(lower bound \d+\)\nmonthly estimate: \$[\d,]+ planned, range \$[\d,]+–\$[\d,]+ \(730 h a month at the stack's node prices\)\nplacement: no lockfile yet; 600 copies placed in \d+ shards\nwrote \d+ files to .+\/ \(kubectl kustomize .+ renders \d+ objects\)\ncreated .+first\.lock\.json; commit it with the fleet\n$/,
     );
   });
 
   it('writes plan.json in the documented shape, every copy placed exactly once', () => {
     const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
-    expect(Object.keys(plan).sort()).toEqual(['gpusAtPeakLowerBound', 'lowerBound', 'shards']);
+    expect(Object.keys(plan).sort()).toEqual(['cost', 'gpusAtPeakLowerBound', 'lowerBound', 'shards']);
     const ids = plan.shards.flatMap((s: { models: { team: string; model: string; tenant: string | null }[] }) => s.models.map((m) => `${m.team}/${m.model}@${m.tenant}`));
     expect(ids).toHaveLength(600);
     expect(new Set(ids).size).toBe(600);

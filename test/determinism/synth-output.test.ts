@@ -58,8 +58,8 @@ function synth(name: string, options: { cwd?: string; models?: string; cli?: str
 }
 
 /** Fails with the first differing file, rather than a diff of 600 copies' worth of YAML. */
-function expectSameFiles(actual: Run, expected: Run): void {
-  expect(actual.stderr).toBe('');
+function expectSameFiles(actual: Run, expected: Run, stderr = ''): void {
+  expect(actual.stderr).toBe(stderr);
   expect(actual.code).toBe(0);
   expect(Object.keys(actual.files)).toEqual(Object.keys(expected.files));
   for (const [path, content] of Object.entries(expected.files)) {
@@ -155,7 +155,10 @@ describe('synth output is byte-identical', () => {
   it('(b) with the files written in another order (teams.ts last, folders created in another order)', () => expectSameFiles(runs.reordered!, baseline));
 
   it('(d) under another time zone and locale (TZ=Pacific/Kiritimati, LC_ALL=tr_TR.UTF-8), a clock in 2100 and another Math.random', () => {
-    expectSameFiles(runs['tz-locale-clock']!, baseline);
+    // In 2100 every price of the stack is stale: synth says so on stderr, and writes the same bytes.
+    const stale = runs['tz-locale-clock']!.stderr;
+    expect(stale).toMatch(/^(warning: \(embedded default stack\): modelfleet:pools\.[\w-]+\.price\.asOf: 2026-07-20 is \d+ days old .*\n){3}modelfleet: 3 warnings about prices\n$/);
+    expectSameFiles(runs['tz-locale-clock']!, baseline, stale);
     // The printed summary does not depend on them either.
     expect(runs['tz-locale-clock']!.stdout.replace(/tz-locale-clock/g, 'baseline')).toBe(baseline.stdout);
   });
@@ -176,8 +179,12 @@ describe('synth output is byte-identical', () => {
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('placement: unchanged');
-    // Only the placement section of summary.md differs ("unchanged" instead of "no lockfile yet").
-    for (const [path, content] of Object.entries(baseline.files)) if (path !== 'summary.md') expect(again.files[path], path).toBe(content);
+    // Only the placement sections of summary.md and report.html differ ("unchanged" instead of "no lockfile yet").
+    const placement = /<section id="placement"[\s\S]*?<\/section>/;
+    for (const [path, content] of Object.entries(baseline.files)) {
+      if (path === 'report.html') expect(again.files[path]!.replace(placement, '')).toBe(content.replace(placement, ''));
+      else if (path !== 'summary.md') expect(again.files[path], path).toBe(content);
+    }
   });
 });
 
@@ -224,14 +231,15 @@ describe('synth output carries no time, no randomness and fixed key orders', () 
     const plan = JSON.parse(files['plan.json']!) as {
       shards: { name: string; team: string; tier: string; pool: string; capacity: object; used: object; replicas: object; serving: object; models: object[] }[];
     };
-    expect(Object.keys(plan)).toEqual(['shards', 'lowerBound', 'gpusAtPeakLowerBound']);
+    expect(Object.keys(plan)).toEqual(['shards', 'lowerBound', 'gpusAtPeakLowerBound', 'cost']);
+    expect(Object.keys((plan as unknown as { cost: object }).cost)).toEqual(['currency', 'hoursPerMonth', 'monthlyUsd', 'byTeam', 'byPool', 'pools', 'budgets', 'warnIncrease']);
     for (const s of plan.shards) {
-      expect(Object.keys(s)).toEqual(['name', 'namespace', 'team', 'tier', 'pool', 'capacity', 'used', 'replicas', 'serving', 'models']);
+      expect(Object.keys(s)).toEqual(['name', 'namespace', 'team', 'tier', 'pool', 'capacity', 'used', 'replicas', 'serving', 'cost', 'models']);
       expect(Object.keys(s.serving)).toEqual(['replicas', 'utilization']);
       expect(Object.keys(s.capacity)).toEqual(['memory', 'gpuMemory', 'cpu']);
       expect(Object.keys(s.used)).toEqual(['memory', 'gpuMemory', 'cpu']);
       expect(Object.keys(s.replicas).slice(0, 2)).toEqual(['min', 'max']);
-      for (const m of s.models) expect(Object.keys(m)).toEqual(['model', 'tenant', 'team', 'peakQps', 'batch']);
+      for (const m of s.models) expect(Object.keys(m)).toEqual(['model', 'tenant', 'team', 'peakQps', 'batch', 'monthlyUsd']);
     }
     const index = (name: string) => Number(/-(\d+)$/.exec(name)![1]);
     const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
