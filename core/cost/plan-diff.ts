@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import { compareStrings } from '../util/compare.ts';
 import { formatWholeUsd, type CentsRange } from './cost-model.ts';
+import { LOCKFILE_VERSION, type LockedShard, type PlacementLock } from '../plan/lockfile.ts';
+import { diffPlacement } from '../plan/placement-diff.ts';
+import type { SlaTier } from '../spec/model-spec.ts';
 
 const range = z.object({ min: z.number(), planned: z.number(), max: z.number() });
 
@@ -125,10 +128,11 @@ export interface PlanDiff {
 
 const copyId = (team: string, model: string, tenant: string | null) => `${team}/${model}${tenant ? `@${tenant}` : ''}`;
 
-function placements(plan: PlanDocument): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const s of plan.shards) for (const m of s.models) out.set(copyId(m.team, m.model, m.tenant), s.name);
-  return out;
+/** The placement a plan records, as a lockfile records it (copy ids `team/model@tenant`). */
+function lockOf(plan: PlanDocument): PlacementLock {
+  const shards: Record<string, LockedShard> = {};
+  for (const s of plan.shards) shards[s.name] = { team: s.team, tier: s.tier as SlaTier, pool: s.pool, copies: s.models.map((m) => copyId(m.team, m.model, m.tenant)) };
+  return { version: LOCKFILE_VERSION, stack: '', shards };
 }
 
 function poolSides(plan: PlanDocument, priced: boolean): Map<string, PoolSide> {
@@ -194,18 +198,8 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): PlanDiff {
     head: headPools.get(pool) ?? { ...EMPTY_POOL, planned: 0 },
   }));
 
-  const before = placements(base);
-  const after = placements(head);
-  const added: CopyChange[] = [];
-  const moved: CopyChange[] = [];
-  const removed: CopyChange[] = [];
-  for (const [id, to] of after) {
-    const from = before.get(id);
-    if (from === undefined) added.push({ id, to });
-    else if (from !== to) moved.push({ id, from, to });
-  }
-  for (const [id, from] of before) if (!after.has(id)) removed.push({ id, from });
-  const byId = (a: CopyChange, b: CopyChange) => compareStrings(a.id, b.id);
+  // What moved is the placement diff synth shows against a lockfile, between the two plans' placements.
+  const placement = diffPlacement(lockOf(base), lockOf(head));
 
   const baseShards = new Map(base.shards.map((s) => [s.name, s]));
   const headShards = new Map(head.shards.map((s) => [s.name, s]));
@@ -224,9 +218,9 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): PlanDiff {
     total: { ...(baseCost ? { base: centsRange(baseCost.monthlyUsd) } : {}), head: centsRange(headCost.monthlyUsd) },
     teams,
     pools,
-    added: added.sort(byId),
-    removed: removed.sort(byId),
-    moved: moved.sort(byId),
+    added: placement.added.map((c) => ({ id: c.id, to: c.shard })),
+    removed: placement.removed.map((c) => ({ id: c.id, from: c.shard })),
+    moved: placement.moved.map((m) => ({ id: m.id, from: m.from, to: m.to })),
     shards,
     warnings,
   };

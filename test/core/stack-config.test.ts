@@ -59,6 +59,17 @@ describe('stack config', () => {
     expect(loadStack({ name: 't', dir, defaults: DEFAULT_STACK }).routing.host).toBe('x.example');
   });
 
+  it('rejects malformed prices and cost settings, naming the key and the fix', () => {
+    const pool = 'modelfleet:pools:\n    cpu-std: { kind: cpu, memory: 64Gi, cpu: "16", price: { hourlyUsd: -1, source: "", asOf: "2026-02-30", discount: 5 } }\n';
+    const issues = stackIssues(`config:\n  ${pool}  modelfleet:cost:\n    budgets: { fraud: { monthlyUsd: "lots" } }\n    warnIncrease: { percnt: 5 }\n`);
+    expect(issues).toContain('modelfleet:pools.cpu-std.price.hourlyUsd:');
+    expect(issues).toContain('modelfleet:pools.cpu-std.price.source: must say where the price comes from');
+    expect(issues).toContain('modelfleet:pools.cpu-std.price.asOf: must be a date YYYY-MM-DD, such as "2026-07-01"');
+    expect(issues).toMatch(/modelfleet:pools\.cpu-std\.price\.discount: .*discountPercent/);
+    expect(issues).toContain('modelfleet:cost.budgets.fraud.monthlyUsd:');
+    expect(issues).toMatch(/modelfleet:cost\.warnIncrease\.percnt: .*percent/);
+  });
+
   it('names the stack file and config key of every problem', () => {
     expect(
       stackIssues(`config:

@@ -1,6 +1,6 @@
 /**
  * The price book and budgets in the stack (`modelfleet:pools.<pool>.price`,
- * `modelfleet:cost`): schema errors name the key and the fix; a pool that
+ * `modelfleet:cost`; their schema errors are in test/core/stack-config.test.ts): a pool that
  * runs replicas without a price and a budget for an unknown team fail synth;
  * a stale price warns (judged against `SOURCE_DATE_EPOCH`) without changing
  * a byte of the output; the example stacks carry cited prices.
@@ -12,41 +12,13 @@ import { parse } from 'yaml';
 import { synthFleet } from '../../constructs/synth-fleet.ts';
 import { pricingDay, stalePriceWarnings } from '../../core/cost/check-prices.ts';
 import { formatIssues, SpecError } from '../../core/errors/spec-issue.ts';
-import { loadStack } from '../../core/stack/load-stack.ts';
-import { DEFAULT_STACK, loadPlatformStack } from '../../policies/default-stack.ts';
+import { loadPlatformStack } from '../../policies/default-stack.ts';
 import { readTree, withFleet } from '../support/fleet-dir.ts';
 import { runCliProcess } from '../support/run-cli.ts';
-
-/** Problems of a stack file, as printed. */
-function stackIssues(dir: string, yaml: string): string {
-  writeFileSync(join(dir, 'Pulumi.t.yaml'), yaml);
-  try {
-    loadStack({ name: 't', dir, defaults: DEFAULT_STACK });
-  } catch (error) {
-    if (error instanceof SpecError) return formatIssues(error.issues).replaceAll(dir, '<dir>');
-    throw error;
-  }
-  return '';
-}
 
 const POOL = 'modelfleet:pools:\n    cpu-std: { kind: cpu, memory: 64Gi, cpu: "16", nodeSelector: { modelfleet.io/pool: cpu-std } }\n';
 
 describe('the price book in the stack', () => {
-  it('rejects malformed prices and cost settings, naming the key and the fix', async () => {
-    await withFleet('prices-schema', [], async (dir) => {
-      const issues = stackIssues(
-        dir,
-        `config:\n  ${POOL.replace('} }', '}, price: { hourlyUsd: -1, source: "", asOf: "2026-02-30", discount: 5 } }')}  modelfleet:cost:\n    budgets: { fraud: { monthlyUsd: "lots" } }\n    warnIncrease: { percnt: 5 }\n`,
-      );
-      expect(issues).toContain('modelfleet:pools.cpu-std.price.hourlyUsd:');
-      expect(issues).toContain('modelfleet:pools.cpu-std.price.source: must say where the price comes from');
-      expect(issues).toContain('modelfleet:pools.cpu-std.price.asOf: must be a date YYYY-MM-DD, such as "2026-07-01"');
-      expect(issues).toMatch(/modelfleet:pools\.cpu-std\.price\.discount: .*discountPercent/);
-      expect(issues).toContain('modelfleet:cost.budgets.fraud.monthlyUsd:');
-      expect(issues).toMatch(/modelfleet:cost\.warnIncrease\.percnt: .*percent/);
-    });
-  });
-
   it('fails synth for a pool that runs replicas without a price, naming the stack key', async () => {
     await withFleet('prices-missing', [], async (dir) => {
       writeFileSync(join(dir, 'Pulumi.t.yaml'), `config:\n  ${POOL}  modelfleet:tiers:\n    realtime: { pools: [cpu-std] }\n    interactive: { pools: [cpu-std] }\n    batch: { pools: [cpu-std] }\n`);
