@@ -115,7 +115,8 @@ export function diffMarkdown(diff: PlanDiff, options: DiffMarkdownOptions = {}):
   }
   head.push(...tableHead, ...shownTeams.map(teamRow));
   if (shownTeams.length < diff.teams.length) {
-    const changed = diff.teams.filter((t) => !shownTeams.includes(t) && (t.status !== 'ok' || t.base !== t.head)).length;
+    const shown = new Set(shownTeams);
+    const changed = diff.teams.filter((t) => !shown.has(t) && (t.status !== 'ok' || t.base !== t.head)).length;
     head.push('', `${diff.teams.length - shownTeams.length} more teams${changed ? ` (${changed} of them changed; see ${where})` : ' are unchanged and within budget'}.`);
   }
   head.push('');

@@ -16,6 +16,8 @@ export interface ShardCost {
   readonly monthly: CentsRange;
   /** Each copy's share of `monthly`, in the shard's copy order; they add up to `monthly`. */
   readonly copies: readonly CentsRange[];
+  /** The replica schedule priced. */
+  readonly schedule: ReplicaSchedule;
 }
 
 /** One pool's totals. */
@@ -63,12 +65,13 @@ function shareWeights(shard: Shard, pool: PoolSpec | undefined): number[] {
 /** A shard's cost; a pool without a price counts 0 (`checkPrices()` reports it first). */
 export function shardCost(shard: Shard, stack: StackConfig, pool = stack.pools.find((p) => p.name === shard.pool)): ShardCost {
   const hourlyUsd = pool?.price ? nodeHourlyUsd(pool.price) : 0;
-  const monthly = scheduleCents(shardSchedule(shard, stack), hourlyUsd);
+  const schedule = shardSchedule(shard, stack);
+  const monthly = scheduleCents(schedule, hourlyUsd);
   const weights = shareWeights(shard, pool);
   const mins = apportion(monthly.min, weights);
   const planned = apportion(monthly.planned, weights);
   const maxes = apportion(monthly.max, weights);
-  return { shard, hourlyUsd, monthly, copies: shard.copies.map((_, i) => ({ min: mins[i]!, planned: planned[i]!, max: maxes[i]! })) };
+  return { shard, hourlyUsd, monthly, copies: shard.copies.map((_, i) => ({ min: mins[i]!, planned: planned[i]!, max: maxes[i]! })), schedule };
 }
 
 /** Prices every shard of `plan` and sums per team (in `teams` order), per pool and in total. */
@@ -84,7 +87,7 @@ export function fleetCost(plan: ShardPlan, stack: StackConfig, teams: readonly P
     let p = poolTotals.get(s.pool);
     if (!p) poolTotals.set(s.pool, (p = { shards: 0, replicas: { min: 0, peak: 0, max: 0 }, monthly: NO_CENTS }));
     p.shards += 1;
-    p.replicas.min += shardSchedule(s, stack).idle;
+    p.replicas.min += c.schedule.idle;
     p.replicas.peak += Math.max(s.minReplicas, s.peak?.replicas ?? 0);
     p.replicas.max += s.maxReplicas;
     p.monthly = addCents(p.monthly, c.monthly);

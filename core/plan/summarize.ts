@@ -135,7 +135,7 @@ export function markdownCostTables(fleet: Fleet, stack: StackConfig, cost: Fleet
   for (const team of fleet.teams) {
     const c = cost.byTeam.get(team.name) ?? { min: 0, planned: 0, max: 0 };
     const b = teamBudget(team, stack);
-    const share = b ? (b.monthlyUsd > 0 ? `${Math.round(c.planned / b.monthlyUsd)}%` : c.planned > 0 ? 'over' : '0%') : '–';
+    const share = b ? (b.monthlyUsd > 0 ? `${Math.round((c.planned / 100 / b.monthlyUsd) * 100)}%` : c.planned > 0 ? 'over' : '0%') : '–';
     out.push(`| ${team.name} | ${formatWholeUsd(c.planned)} | ${formatWholeUsd(c.min)} | ${formatWholeUsd(c.max)} | ${b ? formatWholeUsd(Math.round(b.monthlyUsd * 100)) : '–'} | ${share} |`);
   }
   out.push('', '| pool | price per node-hour | shards | nodes (min / peak / max) | planned | min | max |', '|---|---:|---:|---:|---:|---:|---:|');
