@@ -267,6 +267,13 @@ const fleets: readonly BrokenFleet[] = [
     ],
   },
   { name: 'team-over-quota', problems: ['@/models/teams.ts: [0].quota.gpu: team fraud requests 8 GPUs at max replicas, quota is 4 GPUs (txn-scorer@acme, txn-scorer@globex); raise the quota or lower the tiers\' maxReplicas'] },
+  {
+    name: 'team-over-budget',
+    problems: [
+      // 2 realtime replicas on gpu-l4 ($0.9776 an hour) × 730 h = $1,427.30; the two copies share it by GPU memory (2Gi each).
+      "@/models/teams.ts: [0].budget.monthlyUsd: team fraud plans $1,427 a month (range $1,427–$5,709), $427 above its budget of $1,000; costliest: txn-scorer@acme $714, txn-scorer@globex $714; lower those copies' peakQps or replicas, move them to a cheaper pool or tier, or raise the budget",
+    ],
+  },
   { name: 'team-over-memory-quota', problems: ['@/models/teams.ts: [0].quota.memory: team fraud requests 106Gi memory at max replicas, quota is 8Gi memory (txn-scorer@acme, txn-scorer@globex); raise the quota or lower the tiers\' maxReplicas'] },
   {
     name: 'bad-callers',
