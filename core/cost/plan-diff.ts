@@ -11,27 +11,37 @@ import { LOCKFILE_VERSION, type LockedShard, type PlacementLock } from '../plan/
 import { diffPlacement } from '../plan/placement-diff.ts';
 import type { SlaTier } from '../spec/model-spec.ts';
 
-const range = z.object({ min: z.number(), planned: z.number(), max: z.number() });
+/*
+ * A plan.json may come from a pull request's code (the preview workflow reads it as untrusted
+ * data), so every name it carries into a comment must be what synth writes: a DNS label, which
+ * holds no markdown, HTML or mention. Figures are finite numbers in range.
+ */
+const label = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'must be a DNS label, as synth writes every name' });
+const usd = z.number().finite().min(-1e12).max(1e12);
+const count = z.number().int().min(0).max(1_000_000);
+const range = z.object({ min: usd, planned: usd, max: usd });
 
 const planSchema = z.object({
-  shards: z.array(
-    z.object({
-      name: z.string(),
-      team: z.string(),
-      tier: z.string(),
-      pool: z.string(),
-      replicas: z.object({ min: z.number(), max: z.number(), peak: z.object({ replicas: z.number() }).optional() }),
-      cost: z.object({ hourlyUsd: z.number(), monthlyUsd: range }).optional(),
-      models: z.array(z.object({ model: z.string(), tenant: z.string().nullable(), team: z.string() })),
-    }),
-  ),
+  shards: z
+    .array(
+      z.object({
+        name: label,
+        team: label,
+        tier: label,
+        pool: label,
+        replicas: z.object({ min: count, max: count, peak: z.object({ replicas: count }).optional() }),
+        cost: z.object({ hourlyUsd: usd, monthlyUsd: range }).optional(),
+        models: z.array(z.object({ model: label, tenant: label.nullable(), team: label })).max(100_000),
+      }),
+    )
+    .max(1_000_000),
   cost: z
     .object({
       monthlyUsd: range,
-      byTeam: z.record(z.string(), range),
-      byPool: z.record(z.string(), range),
-      budgets: z.record(z.string(), z.number()).optional(),
-      warnIncrease: z.object({ percent: z.number().optional(), monthlyUsd: z.number().optional() }).optional(),
+      byTeam: z.record(label, range),
+      byPool: z.record(label, range),
+      budgets: z.record(label, usd).optional(),
+      warnIncrease: z.object({ percent: z.number().finite().optional(), monthlyUsd: usd.optional() }).optional(),
     })
     .optional(),
 });

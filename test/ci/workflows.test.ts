@@ -16,7 +16,7 @@ import { main } from '../../cli/main.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'cli/modelfleet.mjs');
-const WORKFLOWS = ['fleet-pr.yml', 'fleet-main.yml'] as const;
+const WORKFLOWS = ['fleet-pr.yml', 'fleet-pr-preview.yml', 'fleet-main.yml'] as const;
 const scratch = mkdtempSync(join(tmpdir(), 'modelfleet-workflows-'));
 /** Each distinct synth command of the workflows, run once through the binary: exit status, stderr, output directory. */
 const synthRuns = new Map<string, { readonly status: number | null; readonly stderr: string; readonly out: string }>();
@@ -54,7 +54,7 @@ interface Job {
 }
 
 interface Workflow {
-  readonly on: Readonly<Record<string, { readonly branches?: readonly string[] } | null>>;
+  readonly on: Readonly<Record<string, { readonly branches?: readonly string[]; readonly workflows?: readonly string[]; readonly types?: readonly string[] } | null>>;
   readonly permissions?: Permissions;
   readonly concurrency?: { readonly group: string; readonly 'cancel-in-progress'?: boolean };
   readonly env?: Env;
@@ -280,7 +280,6 @@ describe.each(WORKFLOWS)('%s', (file) => {
   });
 
   it('gives pulumi/actions only inputs it declares', () => {
-    expect(pulumiSteps.length).toBeGreaterThan(0);
     for (const { inputs } of pulumiSteps) expect(Object.keys(inputs).filter((k) => !PULUMI_ACTION_INPUTS.has(k))).toEqual([]);
   });
 
@@ -297,8 +296,10 @@ describe.each(WORKFLOWS)('%s', (file) => {
   });
 
   it('targets exactly the stacks of the Pulumi.<stack>.yaml files in the root, each with its lockfile', () => {
-    const stacks = new Set(pulumiSteps.map(({ inputs }) => String(inputs['stack-name'])));
+    const stacks = new Set(synthCalls.map((c) => flagValue(c.call.args, '--stack')!));
     expect([...stacks].sort()).toEqual(rootStacks());
+    const previewed = new Set(pulumiSteps.map(({ inputs }) => String(inputs['stack-name'])));
+    if (previewed.size) expect([...previewed].sort()).toEqual(rootStacks());
     for (const stack of stacks) expect(existsSync(join(ROOT, `placement.${stack}.lock.json`)), `placement.${stack}.lock.json is committed`).toBe(true);
   });
 
@@ -311,105 +312,165 @@ describe.each(WORKFLOWS)('%s', (file) => {
     }
   });
 
-  it('grants least privilege: contents read, and pull-requests write only to jobs that comment', () => {
+  it('grants least privilege: contents read, pull-requests write only to jobs that comment, actions read only to jobs that read another run', () => {
     expect(workflow.permissions).toEqual({ contents: 'read' });
     for (const [jobId, job] of jobs) {
       const permissions = job.permissions ?? workflow.permissions;
       expect(typeof permissions, `${jobId}: no read-all/write-all`).toBe('object');
       const granted = permissions as Record<string, string>;
       const comments = job.steps.some((s) => usesAction(s, STICKY) || (usesAction(s, PULUMI) && s.with?.['comment-on-pr'] === true));
-      const allowed: Record<string, string> = comments ? { contents: 'read', 'pull-requests': 'write' } : { contents: 'read' };
+      const readsAnotherRun = job.steps.some((s) => usesAction(s, 'actions/download-artifact') && s.with?.['run-id'] !== undefined);
+      const allowed: Record<string, string> = { contents: 'read', ...(comments ? { 'pull-requests': 'write' } : {}), ...(readsAnotherRun ? { actions: 'read' } : {}) };
       for (const [scope, level] of Object.entries(granted)) expect(`${scope}: ${level}`).toBe(`${scope}: ${allowed[scope] ?? 'none'}`);
       if (comments) expect(granted['pull-requests'], jobId).toBe('write');
     }
   });
 });
 
-describe('fleet-pr.yml', () => {
+describe('fleet-pr.yml: the pull request\'s code, with no secret', () => {
+  const text = readFileSync(join(ROOT, '.github/workflows/fleet-pr.yml'), 'utf8');
   const workflow = readWorkflow('fleet-pr.yml');
   const jobs = Object.entries(workflow.jobs);
 
-  it('runs on pull requests, one run per pull request at a time', () => {
+  it('runs on pull requests, one run per pull request at a time, with a read-only token', () => {
     expect(Object.keys(workflow.on)).toEqual(['pull_request']);
     expect(workflow.concurrency?.group).toContain('${{ github.event.pull_request.number }}');
     expect(workflow.concurrency?.['cancel-in-progress']).toBe(true);
+    for (const [jobId, job] of jobs) expect(job.permissions ?? workflow.permissions, jobId).toEqual({ contents: 'read' });
   });
 
-  it('previews (never applies) and comments the preview per stack', () => {
+  it('references no secret (not even GITHUB_TOKEN by name), writes nothing and keeps no token in .git/config', () => {
+    expect(text).not.toMatch(/secrets\s*(\.|\[)/);
+    expect(text).not.toMatch(/pull_request_target/);
     for (const [, job] of jobs) {
-      for (const step of job.steps.filter((s) => usesAction(s, PULUMI))) {
-        expect(step.with?.command).toBe('preview');
-        expect(step.with?.['comment-on-pr']).toBe(true);
-        expect(step.env?.PULUMI_ACCESS_TOKEN).toBe('${{ secrets.PULUMI_ACCESS_TOKEN }}');
-      }
+      expect(job.steps.some((s) => usesAction(s, PULUMI) || usesAction(s, STICKY))).toBe(false);
+      for (const checkout of job.steps.filter((s) => usesAction(s, 'actions/checkout'))) expect(checkout.with?.['persist-credentials']).toBe(false);
     }
   });
 
-  it('posts ONE sticky comment, assembled from the section each stack built from its summary.md', () => {
-    const sticky = jobs.flatMap(([jobId, job]) => job.steps.filter((s) => usesAction(s, STICKY)).map((step) => ({ jobId, job, step })));
-    expect(sticky).toHaveLength(1);
-    const { job: commentJob, step } = sticky[0]!;
-    expect(commentJob.strategy?.matrix, 'one comment, not one per matrix entry').toBeUndefined();
-    expect(step.with?.header, 'a header makes the comment sticky').toBeTruthy();
-    const posted = String(step.with?.path);
-
-    // The comment job assembles `posted` from the stacks' sections it downloaded.
-    const download = commentJob.steps.find((s) => usesAction(s, 'actions/download-artifact'))!;
-    const downloaded = String(download.with?.path);
-    const assemble = commentJob.steps.find((s) => new RegExp(`>\\s*"?${posted.replace('.', '\\.')}"?\\s*$`, 'm').test(s.run ?? ''));
-    expect(assemble?.run).toContain(`${downloaded}/`);
-
-    // Each stack's job uploads its section under a name the download pattern matches; the section
-    // is written by a step that reads summary.md from synth's --out (checked above for all jobs).
-    const pattern = new RegExp(`^${String(download.with?.pattern).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-    const needs = [commentJob.needs ?? []].flat();
-    expect(needs.length).toBeGreaterThan(0);
-    for (const need of needs) {
-      const job = workflow.jobs[need]!;
-      for (const entry of matrixEntries(job)) {
-        const upload = job.steps.find((s) => usesAction(s, 'actions/upload-artifact'))!;
-        expect(expand(String(upload.with?.name), entry)).toMatch(pattern);
-        const section = expand(String(upload.with?.path), entry);
-        const writer = job.steps.find((s) => s.run && resolveShell(s.run, stepEnv(workflow, job, s, entry)).includes(`> "${section}"`));
-        expect(writer?.run, `a step writes ${section}`).toMatch(/\/summary\.md/);
-      }
+  it("uploads every stack's synth output, log and pull-request number as an artifact the preview workflow reads", () => {
+    const plan = workflow.jobs.plan!;
+    for (const entry of matrixEntries(plan)) {
+      const upload = plan.steps.find((s) => usesAction(s, 'actions/upload-artifact'))!;
+      expect(expand(String(upload.with?.name), entry)).toBe(`fleet-pr-${entry.stack}`);
+      const packer = plan.steps.find((s) => /pull-request\.json/.test(s.run ?? ''))!;
+      expect(packer.run).toContain('cp -R dist plan/dist');
+      expect(packer.run).toContain('plan/synth.log');
+      expect(packer.env?.PR_NUMBER).toBe('${{ github.event.pull_request.number }}');
+      expect(String(upload.with?.path)).toBe('plan/');
     }
   });
 });
 
-describe('fleet-pr.yml cost diff', () => {
-  const workflow = readWorkflow('fleet-pr.yml');
-  const plan = workflow.jobs.plan!;
-  const entries = matrixEntries(plan);
-  const stepOf = (re: RegExp) => plan.steps.find((s) => re.test(s.run ?? ''))!;
+describe('fleet-pr-preview.yml: the default branch\'s code, the pull request\'s output as data', () => {
+  const text = readFileSync(join(ROOT, '.github/workflows/fleet-pr-preview.yml'), 'utf8');
+  const workflow = readWorkflow('fleet-pr-preview.yml');
+  const jobs = Object.entries(workflow.jobs);
+  const preview = workflow.jobs.preview!;
+  const stepOf = (re: RegExp) => preview.steps.find((s) => re.test(s.run ?? ''))!;
+  const indexOf = (step: Step) => preview.steps.indexOf(step);
 
-  it('synthesizes the base branch (the first parent of the test merge) in a worktree with its own install', () => {
-    const checkout = plan.steps.find((s) => usesAction(s, 'actions/checkout'))!;
-    expect(Number(checkout.with?.['fetch-depth'])).toBeGreaterThanOrEqual(2);
-    const base = stepOf(/git worktree add/);
-    expect(base.run).toMatch(/git worktree add --detach "\$RUNNER_TEMP\/base" HEAD\^1/);
-    expect(base.run).toMatch(/cd "\$RUNNER_TEMP\/base"\s+npm ci/);
-    expect(base['continue-on-error'], 'a stack new in the pull request has no base plan').toBe(true);
+  it('runs when fleet-pr completes, for pull requests only', () => {
+    expect(Object.keys(workflow.on)).toEqual(['workflow_run']);
+    // By name: the `name:` of fleet-pr.yml.
+    const planName = (parse(readFileSync(join(ROOT, '.github/workflows/fleet-pr.yml'), 'utf8')) as { name: string }).name;
+    expect(workflow.on.workflow_run?.workflows).toEqual([planName]);
+    expect(workflow.on.workflow_run?.types).toEqual(['completed']);
+    expect(String((preview as { if?: string }).if)).toContain("github.event.workflow_run.event == 'pull_request'");
   });
 
-  it('posts `modelfleet diff` of the base plan against the head plan, within an equal share of 58,000 characters per stack', () => {
+  it("never checks out, installs or runs the pull request's code", () => {
+    // Checkouts take the default branch: no ref, no repository, never the unsafe opt-in.
+    for (const [, job] of jobs) {
+      for (const checkout of job.steps.filter((s) => usesAction(s, 'actions/checkout'))) {
+        expect(Object.keys(checkout.with ?? {}).filter((k) => k !== 'persist-credentials')).toEqual([]);
+      }
+    }
+    expect(text).not.toMatch(/allow-unsafe-pr-checkout|pull_request_target|github\.event\.pull_request/);
+    // The pull request's refs appear only as values checked against (never as a ref, path or command).
+    for (const m of text.matchAll(/github\.event\.workflow_run\.head_(\w+)/g)) expect(['sha', 'branch', 'repository']).toContain(m[1]);
+    for (const [, job] of jobs) {
+      for (const step of job.steps) {
+        for (const value of Object.values(step.with ?? {})) expect(String(value)).not.toMatch(/workflow_run\.head_/);
+        expect((step as { 'working-directory'?: string })['working-directory']).toBeUndefined();
+      }
+    }
+    // The artifact lands outside the workspace, after `npm ci`, and no command runs anything from it.
+    const download = preview.steps.find((s) => usesAction(s, 'actions/download-artifact'))!;
+    expect(download.with?.path).toBe('${{ runner.temp }}/pr');
+    expect(download.with?.['run-id']).toBe('${{ github.event.workflow_run.id }}');
+    expect(indexOf(download)).toBeGreaterThan(preview.steps.findIndex((s) => /^npm ci(\s|$)/.test(s.run ?? '')));
+    for (const step of preview.steps) {
+      for (const line of (step.run ?? '').split('\n')) {
+        if (!line.includes('$RUNNER_TEMP/pr')) continue;
+        // Read as data only: jq and head/tr of its files, and `modelfleet diff`'s HEAD plan.
+        expect(line, line).toMatch(/^\s*(meta="\$RUNNER_TEMP\/pr\/pull-request\.json"|npx modelfleet diff "\$RUNNER_TEMP\/base" "\$RUNNER_TEMP\/pr\/dist" \\|tr '`' "'" < "\$RUNNER_TEMP\/pr\/synth\.log" \| head -c .*)$/);
+      }
+    }
+    // The Pulumi program reads the manifests in rendered-output mode, from the artifact.
+    const pulumi = preview.steps.find((s) => usesAction(s, PULUMI))!;
+    expect(String(pulumi.with?.['config-map'])).toBe("{modelfleet:renderedDir: {value: '${{ runner.temp }}/pr/dist', secret: false}}");
+  });
+
+  it("trusts the pull-request number only once GitHub says that pull request's head is the commit fleet-pr ran on", () => {
+    const check = preview.steps.find((s) => s.id === 'pr')!;
+    expect(check.run).toContain('[[ "$number" =~ ^[0-9]{1,9}$ ]]');
+    expect(check.run).toContain('gh api "repos/$REPOSITORY/pulls/$number" --jq \'.head.sha\'');
+    expect(check.run).toMatch(/\[\[ "\$actual" == "\$RUN_HEAD_SHA" \]\] \|\| \{ .*exit 1; \}/);
+    expect(check.env?.RUN_HEAD_SHA).toBe('${{ github.event.workflow_run.head_sha }}');
+    // Every use of the number comes after the check.
+    for (const [i, step] of preview.steps.entries()) if (JSON.stringify(step).includes('steps.pr.outputs.number')) expect(i).toBeGreaterThan(indexOf(check));
+    expect(workflow.jobs.comment!.steps.find((s) => usesAction(s, STICKY))?.with?.number).toBe('${{ needs.preview.outputs.pull-request }}');
+  });
+
+  it('gives the secrets only to the steps that need them, after the pull request was checked and synth passed', () => {
+    const kubeconfig = stepOf(/KUBECONFIG=/);
+    const pulumi = preview.steps.find((s) => usesAction(s, PULUMI))!;
+    for (const step of [kubeconfig, pulumi]) {
+      expect((step as { if?: string }).if).toBe("${{ steps.pr.outputs.synth == 'success' }}");
+      expect(indexOf(step)).toBeGreaterThan(indexOf(preview.steps.find((s) => s.id === 'pr')!));
+    }
+    for (const step of preview.steps) {
+      const uses = JSON.stringify(step).match(/secrets[.[][\w.-]*/g) ?? [];
+      if (step === kubeconfig) expect(uses).toEqual(['secrets[matrix.kubeconfig-secret']);
+      else if (step === pulumi) expect(uses).toEqual(['secrets.PULUMI_ACCESS_TOKEN']);
+      else expect(uses, step.name ?? step.uses).toEqual([]);
+    }
+  });
+
+  it('previews (never applies) and comments the preview on the checked pull request', () => {
+    for (const step of preview.steps.filter((s) => usesAction(s, PULUMI))) {
+      expect(step.with?.command).toBe('preview');
+      expect(step.with?.['comment-on-pr']).toBe(true);
+      expect(step.with?.['comment-on-pr-number']).toBe('${{ steps.pr.outputs.number }}');
+    }
+  });
+
+  it('posts ONE sticky comment, assembled from the sections `modelfleet diff` wrote per stack within an equal share of 58,000 characters', () => {
+    const sticky = jobs.flatMap(([jobId, job]) => job.steps.filter((s) => usesAction(s, STICKY)).map((step) => ({ jobId, job, step })));
+    expect(sticky).toHaveLength(1);
+    const { job: commentJob, step } = sticky[0]!;
+    expect(commentJob.strategy?.matrix).toBeUndefined();
+    expect(step.with?.header).toBeTruthy();
+    const posted = String(step.with?.path);
+    const download = commentJob.steps.find((s) => usesAction(s, 'actions/download-artifact'))!;
+    const assemble = commentJob.steps.find((s) => new RegExp(`>\\s*"?${posted.replace('.', '\\.')}"?\\s*$`, 'm').test(s.run ?? ''));
+    expect(assemble?.run).toContain(`${String(download.with?.path)}/`);
+    const pattern = new RegExp(`^${String(download.with?.pattern).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
     const section = stepOf(/modelfleet diff/);
-    for (const entry of entries) {
-      const env = stepEnv(workflow, plan, section, entry);
+    const base = stepOf(/--out "\$RUNNER_TEMP\/base"/);
+    for (const entry of matrixEntries(preview)) {
+      const upload = preview.steps.find((s) => usesAction(s, 'actions/upload-artifact'))!;
+      expect(expand(String(upload.with?.name), entry)).toMatch(pattern);
+      const env = stepEnv(workflow, preview, section, entry);
       const diff = modelfleetCalls(section.run!, env).find((c) => c.subcommand === 'diff')!;
-      const baseOut = flagValue(modelfleetCalls(stepOf(/git worktree add/).run!, env)[0]!.args, '--out');
-      const headOut = flagValue(modelfleetCalls(stepOf(/--frozen-lockfile --out dist/).run!, env)[0]!.args, '--out');
-      expect(diff.args.slice(0, 2)).toEqual([baseOut, headOut]);
+      expect(diff.args.slice(0, 2)).toEqual([flagValue(modelfleetCalls(base.run!, stepEnv(workflow, preview, base, entry))[0]!.args, '--out'), '$RUNNER_TEMP/pr/dist']);
       expect(flagValue(diff.args, '--max-chars')).toBe('$budget');
       expect(flagValue(diff.args, '--details-url')).toContain('/actions/runs/${{ github.run_id }}');
+      expect(resolveShell(section.run!, env)).toContain('> "comment/' + entry.stack + '.md"');
     }
     expect(section.run).toContain('budget=$(( 58000 / JOBS ))');
     expect(section.env?.JOBS).toBe('${{ strategy.job-total }}');
-  });
-
-  it("uploads each stack's report.html and cost.json for reviewers", () => {
-    const uploads = plan.steps.filter((s) => usesAction(s, 'actions/upload-artifact')).map((s) => String(s.with?.path));
-    expect(uploads.some((p) => p.includes('dist/report.html') && p.includes('dist/cost.json'))).toBe(true);
   });
 });
 

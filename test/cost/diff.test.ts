@@ -104,6 +104,24 @@ describe('diff of a model added and a tenant grown', () => {
     expect(diffMarkdown(diff)).toContain('| shop | $1,177 | $2,355 | +$1,177 (+100.0%) | $2,000 (118%) | ❌ over budget |');
   });
 
+  it('refuses a plan.json whose names are not what synth writes: no markdown, HTML or mention reaches a comment', () => {
+    for (const [field, value] of [
+      ['team', '@everyone'],
+      ['name', '<img src=x onerror=alert(1)>'],
+      ['pool', '[click](https://evil.example)'],
+    ] as const) {
+      const doc = JSON.parse(headText) as { shards: Record<string, unknown>[] };
+      doc.shards[0]![field] = value;
+      expect(() => parsePlanDocument(JSON.stringify(doc), 'head/plan.json')).toThrow(`head/plan.json: shards[0].${field}: must be a DNS label, as synth writes every name`);
+    }
+    const tenant = JSON.parse(headText) as { shards: { models: { tenant: string }[] }[] };
+    tenant.shards[0]!.models[0]!.tenant = 'a`b';
+    expect(() => parsePlanDocument(JSON.stringify(tenant), 'head/plan.json')).toThrow('head/plan.json: shards[0].models[0].tenant: must be a DNS label');
+    const money = JSON.parse(headText) as { cost: { monthlyUsd: { planned: unknown } } };
+    money.cost.monthlyUsd.planned = '1e400';
+    expect(() => parsePlanDocument(JSON.stringify(money), 'head/plan.json')).toThrow('head/plan.json: cost.monthlyUsd.planned: ');
+  });
+
   it('writes cost.json with Infracost field names and the same figures', () => {
     const doc = JSON.parse(infracostJson(base, head)) as Record<string, unknown> & { projects: { name: string; breakdown: { totalMonthlyCost: string }; pastBreakdown: { totalMonthlyCost: string }; diff: { totalMonthlyCost: string } }[] };
     expect(doc).toMatchObject({ version: '0.2', currency: 'USD', totalMonthlyCost: '2354.69', pastTotalMonthlyCost: '1177.34', diffTotalMonthlyCost: '1177.35' });
