@@ -9,18 +9,27 @@
  * and `secure:` values count: every `modelfleet:*` key is the stack config
  * (see docs/stack-config.md) except the program's own keys,
  * `modelfleet:models` (the fleet directory relative to the project root,
- * default `models`) and `modelfleet:renderYamlToDirectory` (write YAML there
- * through one explicit provider instead of applying; see `render-provider.ts`).
+ * default `models`), `modelfleet:renderYamlToDirectory` (write YAML there
+ * through one explicit provider instead of applying; see `render-provider.ts`)
+ * and `modelfleet:renderedDir` (register the objects of that synth output
+ * directory, checked as untrusted data, instead of synthesizing; see
+ * `deploy-rendered.ts`).
  *
  * Pulumi calls the default export and uses what it returns as the stack
- * outputs (`FleetOutputs`). The logic lives in `deploy-fleet.ts`.
+ * outputs (`FleetOutputs`, or `RenderedFleetOutputs` in rendered-output
+ * mode). The logic lives in `deploy-fleet.ts` and `deploy-rendered.ts`.
  */
 import { isAbsolute, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { deployFleet, synthFailure } from './deploy-fleet.ts';
+import { deployRendered } from './deploy-rendered.ts';
 import type { FleetOutputs } from './fleet-outputs.ts';
 import { readProgramConfig, type ProgramConfig } from './program-config.ts';
 import { createRenderProvider, renderDirectoryForProvider } from './render-provider.ts';
+import type { RenderedFleetOutputs } from './rendered-fleet-outputs.ts';
+
+/** The stack outputs: from the plan, or (rendered-output mode) read back from the registered objects. */
+export type ProgramOutputs = FleetOutputs | RenderedFleetOutputs;
 
 /**
  * The directory of `Pulumi.yaml`. Not the working directory: with
@@ -50,7 +59,7 @@ async function previousPlacement(): Promise<unknown> {
 }
 
 /** Runs the program; returns the stack outputs. */
-export default async function main(): Promise<FleetOutputs> {
+export default async function main(): Promise<ProgramOutputs> {
   let config: ProgramConfig;
   try {
     config = readProgramConfig(pulumi.runtime.allConfig(), pulumi.getStack());
@@ -59,14 +68,20 @@ export default async function main(): Promise<FleetOutputs> {
   }
   const root = projectRoot();
   const render = config.renderYamlToDirectory;
+  // Render mode: one explicit provider for every resource; otherwise the default provider (`kubernetes:*` config).
+  const provider = render !== undefined ? { provider: () => createRenderProvider(renderDirectoryForProvider(render, root, process.cwd())) } : {};
+  if (config.renderedDir !== undefined) {
+    // Rendered-output mode: the directory is untrusted; the stack and the teams come from this checkout.
+    const { outputs } = await deployRendered({ renderedDir: config.renderedDir, modelsDir: config.modelsDir, stackConfig: config.stackConfig, cwd: root, ...provider });
+    return outputs;
+  }
   const { outputs } = await deployFleet({
     modelsDir: config.modelsDir,
     stackName: config.stackConfig.name,
     stackConfig: config.stackConfig,
     cwd: root,
     previousPlacement: previousPlacement,
-    // Render mode: one explicit provider for every resource; otherwise the default provider (`kubernetes:*` config).
-    ...(render !== undefined ? { provider: () => createRenderProvider(renderDirectoryForProvider(render, root, process.cwd())) } : {}),
+    ...provider,
   });
   return outputs;
 }

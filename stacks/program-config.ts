@@ -32,6 +32,17 @@ export interface ProgramConfig {
    */
   readonly renderYamlToDirectory?: string;
 
+  /**
+   * `modelfleet:renderedDir`: register the objects of this synth output
+   * directory (relative to the project root; what `modelfleet synth --out`
+   * wrote, such as a pull request's downloaded artifact) instead of
+   * synthesizing the fleet. The directory is untrusted data: every object is
+   * checked before anything is registered (see `readRenderedOutput`).
+   *
+   * @default - synthesize the fleet of `modelsDir`
+   */
+  readonly renderedDir?: string;
+
   /** Every other `modelfleet:*` key, parsed: the stack config. */
   readonly stackConfig: StackConfigValues;
 }
@@ -81,7 +92,12 @@ export function readProgramConfig(config: Readonly<Record<string, string>>, stac
       continue;
     }
     if (text.trim() === '') {
-      const fix = name === 'models' ? 'give the fleet directory, e.g. "models"' : 'give a directory, e.g. "rendered", or remove the key to apply to the cluster';
+      const fix =
+        name === 'models'
+          ? 'give the fleet directory, e.g. "models"'
+          : name === 'renderedDir'
+            ? 'give the directory `modelfleet synth --out` wrote, e.g. "dist", or remove the key to synthesize the fleet'
+            : 'give a directory, e.g. "rendered", or remove the key to apply to the cluster';
       issues.push({ file: source, path: [key], message: `is empty; ${fix}` });
       continue;
     }
@@ -91,6 +107,7 @@ export function readProgramConfig(config: Readonly<Record<string, string>>, stac
   return {
     modelsDir: program.models ?? 'models',
     ...(program.renderYamlToDirectory !== undefined ? { renderYamlToDirectory: program.renderYamlToDirectory } : {}),
+    ...(program.renderedDir !== undefined ? { renderedDir: program.renderedDir } : {}),
     stackConfig: { name: stackName, source, values },
   };
 }

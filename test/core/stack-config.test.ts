@@ -54,8 +54,8 @@ describe('stack config', () => {
     expect(stack.tiers.realtime).toMatchObject({ pools: ['cpu-big'], minReplicas: 3, maxReplicas: 8, headroomPercent: 30 });
   });
 
-  it("ignores the Pulumi program's own keys (modelfleet:models, modelfleet:renderYamlToDirectory)", () => {
-    expect(stackIssues('config:\n  modelfleet:models: fleets/eu\n  modelfleet:renderYamlToDirectory: rendered\n  modelfleet:routing: { host: x.example }\n')).toBe('');
+  it("ignores the Pulumi program's own keys (modelfleet:models, modelfleet:renderYamlToDirectory, modelfleet:renderedDir)", () => {
+    expect(stackIssues('config:\n  modelfleet:models: fleets/eu\n  modelfleet:renderYamlToDirectory: rendered\n  modelfleet:renderedDir: dist\n  modelfleet:routing: { host: x.example }\n')).toBe('');
     expect(loadStack({ name: 't', dir, defaults: DEFAULT_STACK }).routing.host).toBe('x.example');
   });
 

@@ -15,6 +15,7 @@ describe('readProgramConfig', () => {
         'modelfleet:image': 'nvcr.io/nvidia/tritonserver:24.08-py3',
         'modelfleet:models': 'fleets/eu',
         'modelfleet:renderYamlToDirectory': 'rendered',
+        'modelfleet:renderedDir': 'pr-artifact/dist',
         // A key the schema may gain later passes through untouched (the schema judges it).
         'modelfleet:somethingNew': '[1,2]',
         'other:pools': '{}',
@@ -24,6 +25,7 @@ describe('readProgramConfig', () => {
     expect(config).toEqual({
       modelsDir: 'fleets/eu',
       renderYamlToDirectory: 'rendered',
+      renderedDir: 'pr-artifact/dist',
       stackConfig: {
         name: 'prod',
         source: 'Pulumi.prod.yaml',

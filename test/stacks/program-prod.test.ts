@@ -11,6 +11,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../constructs/render-fleet.ts';
+import type { FleetOutputs } from '../../stacks/fleet-outputs.ts';
 import { synthFleet, type SynthResult } from '../../constructs/synth-fleet.ts';
 import { validateManifests } from '../support/validate-manifests.ts';
 import { expectRegisteredAsSynthesized } from './expect-wiring.ts';
@@ -25,7 +26,7 @@ describe('the prod stack on the example fleet', () => {
   let synth: SynthResult;
   let objects: KubeObject[];
   let registrations: Registration[];
-  let outputs: Awaited<ReturnType<typeof main>>;
+  let outputs: FleetOutputs;
 
   const cwd = process.cwd();
   afterAll(() => process.chdir(cwd));
@@ -40,7 +41,7 @@ describe('the prod stack on the example fleet', () => {
     // What `pulumi up --stack prod` does: Pulumi's config, the default fleet directory.
     pulumi.runtime.setAllConfig(stackFileConfig(join(ROOT, 'Pulumi.prod.yaml')));
     process.chdir(join(ROOT, 'stacks'));
-    outputs = await main();
+    outputs = (await main()) as FleetOutputs;
     registrations = [...(await recorder.waitFor(synth.objectCount))];
   });
 

@@ -10,6 +10,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../constructs/render-fleet.ts';
+import type { FleetOutputs } from '../../stacks/fleet-outputs.ts';
 import { synthFleet, type SynthResult } from '../../constructs/synth-fleet.ts';
 import { RENDER_PROVIDER_NAME, renderDirectoryForProvider } from '../../stacks/render-provider.ts';
 import { expectRegisteredAsSynthesized, PROVIDER_TYPE } from './expect-wiring.ts';
@@ -28,7 +29,7 @@ function setConfig(extra: Record<string, string>): void {
 describe('the program with modelfleet:renderYamlToDirectory', () => {
   let synth: SynthResult;
   let registrations: Registration[];
-  let outputs: Awaited<ReturnType<typeof main>>;
+  let outputs: FleetOutputs;
 
   const cwd = process.cwd();
   afterAll(() => process.chdir(cwd));
@@ -37,7 +38,7 @@ describe('the program with modelfleet:renderYamlToDirectory', () => {
     synth = await synthFleet({ modelsDir: FLEET, stackName: 'dev', cwd: ROOT });
     process.chdir(join(ROOT, 'stacks'));
     setConfig({ 'modelfleet:renderYamlToDirectory': 'rendered' });
-    outputs = await main();
+    outputs = (await main()) as FleetOutputs;
     registrations = [...(await recorder.waitFor(synth.objectCount + 1))];
   });
 

@@ -16,6 +16,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../constructs/render-fleet.ts';
+import type { FleetOutputs } from '../../stacks/fleet-outputs.ts';
 import { synthFleet, type SynthResult } from '../../constructs/synth-fleet.ts';
 import { expectRegisteredAsSynthesized } from './expect-wiring.ts';
 import { setRecordingMocks, stackFileConfig, type Registration } from './pulumi-mocks.ts';
@@ -50,7 +51,7 @@ function writtenObjects(synth: SynthResult): KubeObject[] {
 }
 
 describe('the program on the dev stack', () => {
-  let outputs: Awaited<ReturnType<typeof main>>;
+  let outputs: FleetOutputs;
   let synth: SynthResult;
   let registrations: Registration[];
 
@@ -68,7 +69,7 @@ describe('the program on the dev stack', () => {
       warnings.push(message);
     });
     try {
-      outputs = await main();
+      outputs = (await main()) as FleetOutputs;
     } finally {
       warn.mockRestore();
     }
@@ -157,7 +158,7 @@ describe('the program on the dev stack', () => {
       'modelfleet:tiers': JSON.stringify({ ...tiers, realtime: { ...tiers.realtime, maxReplicas: 3 } }),
       'modelfleet:routing': JSON.stringify({ host: 'inference.esc.example.com' }),
     });
-    const result = await main();
+    const result = (await main()) as FleetOutputs;
     const again = (await recorder.waitFor(before + synth.objectCount)).slice(before);
     const hpa = again.find((r) => r.name === 'fraud/HorizontalPodAutoscaler/fraud-realtime-gpu-l4-1');
     expect(hpa?.inputs.spec as { maxReplicas: number }).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
