@@ -1,23 +1,23 @@
 /**
  * Loads a fleet from disk: `<models>/teams.ts` and `<models>/<team>/*.ts`.
  *
- * The files are imported with tsx (TypeScript without a build step) in a
- * namespace of their own per load, so reloading a fleet in one process sees
- * fresh modules. Every
- * declaration is stamped with its file; every problem of every file is
- * collected and thrown together as one `SpecError`.
+ * The files are TypeScript that the fleet's authors wrote, so they run boxed:
+ * `declaration-evaluator.ts` imports them in a child process with an empty
+ * environment, a time limit and a memory limit, one after the other, and
+ * sends back their exports as data. This module validates that data with the
+ * schemas: every declaration is stamped with its file, and every problem of
+ * every file is collected and thrown together as one `SpecError`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
-import { register, type ScopedImport } from 'tsx/esm/api';
 import { formatPath, SpecError, type SpecIssue } from '../errors/spec-issue.ts';
 import { validateModel, type ModelSpec } from '../spec/model-spec.ts';
 import { validateTeam, type TeamSpec } from '../spec/team-spec.ts';
 import { describeValue, suggest } from '../spec/zod-issues.ts';
 import { byKey, compareStrings } from '../util/compare.ts';
 import { displayPath } from '../util/display-path.ts';
+import { evaluateDeclarations, type FileEvaluation } from './declaration-evaluator.ts';
+import { DEFAULT_DECLARATION_LIMITS } from './declaration-limits.ts';
 
 /** A loaded, validated fleet. */
 export interface Fleet {
@@ -29,24 +29,20 @@ export interface Fleet {
 
 /** Options for `loadFleet`. */
 export interface LoadFleetOptions {
-  /** Directory displayed paths are relative to. @default - the working directory */
+  /** Directory displayed paths are relative to, and the declarations' working directory. @default - the working directory */
   readonly cwd?: string;
-}
-
-
-/** Explains why importing `absFile` failed: a syntax error with its position, or what it threw and where. */
-function explainLoadFailure(error: unknown, absFile: string, absDir: string, cwd: string): string {
-  // Not String(error): a thrown Object.create(null) has no string form.
-  const raw = error instanceof Error ? String(error.message) : typeof error === 'string' ? error : '';
-  // esbuild reports "Transform failed with 1 error:\n/abs/file.ts:3:7: ERROR: …": keep the useful line.
-  const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
-  const syntax = lines.find((l) => /ERROR:/.test(l));
-  if (syntax) return syntax.replace(/^.*?:(\d+):(\d+): ERROR: /, 'syntax error at line $1, column $2: ');
-  const where = error instanceof Error && error.stack ? new RegExp(`${escapeRegExp(absFile)}[^:]*:(\\d+):(\\d+)`).exec(error.stack) : null;
-  const fix = 'make the file load without throwing';
-  if (!(error instanceof Error)) return `it threw ${describeValue(typeof error === 'string' ? (lines[0] ?? '') : error)} (not an Error); ${fix}`;
-  const message = (lines[0] ?? 'unknown error').split(absDir).join(displayPath(absDir, cwd));
-  return `it threw ${error.name}${where ? ` at line ${where[1]}` : ''}: ${message}; ${fix}`;
+  /**
+   * Seconds the whole fleet may take to load (`modelfleet:declarations.timeoutSeconds`).
+   *
+   * @default 60
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Heap of the process that runs the declarations, in MiB (`modelfleet:declarations.memoryMb`).
+   *
+   * @default 2048
+   */
+  readonly memoryMb?: number;
 }
 
 /**
@@ -63,17 +59,16 @@ function guarded<T>(validate: () => { spec?: T; issues: SpecIssue[] }, file: str
   }
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-async function importFile(loader: ScopedImport, absPath: string): Promise<{ module?: Record<string, unknown>; error?: unknown }> {
-  try {
-    const module = (await loader(pathToFileURL(absPath).href, import.meta.url)) as Record<string, unknown>;
-    return { module };
-  } catch (error) {
-    return { error };
-  }
+/**
+ * The declarations of a default export: its entries (holes kept) when it is an
+ * array, else itself. An array proxy that throws when read is a problem of the
+ * file (added to `issues`, and undefined returned).
+ */
+function entriesOf(exported: unknown, file: string, issues: SpecIssue[]): unknown[] | undefined {
+  if (!Array.isArray(exported)) return [exported];
+  const { spec, issues: found } = guarded(() => ({ spec: exported.slice(), issues: [] }), file, []);
+  issues.push(...found);
+  return spec;
 }
 
 function isTsSource(name: string): boolean {
@@ -120,42 +115,49 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
     }
   }
 
-  // Import every file in one tsx namespace of this load: the fleet's files share fresh module
-  // instances (a reload sees edits), and the namespace's hooks are removed once all are imported,
-  // so repeated loads in one process do not slow down as hooks pile up.
-  const namespace = register({ namespace: randomUUID() });
-  let teamsImport: Awaited<ReturnType<typeof importFile>> | undefined;
-  let loaded: ({ abs: string; folder: string } & Awaited<ReturnType<typeof importFile>>)[];
-  try {
-    [teamsImport, loaded] = await Promise.all([
-      existsSync(teamsFile) ? importFile(namespace.import, teamsFile) : undefined,
-      Promise.all(modelFiles.map(async (f) => ({ ...f, ...(await importFile(namespace.import, f.abs)) }))),
-    ]);
-  } finally {
-    await namespace.unregister();
+  // Evaluate every file in the box, teams.ts first, one after the other: a file that never returns,
+  // exhausts the memory or ends the process stops the load, and is named.
+  const hasTeams = existsSync(teamsFile);
+  const paths = [...(hasTeams ? [teamsFile] : []), ...modelFiles.map((f) => f.abs)];
+  const evaluation = await evaluateDeclarations(paths, {
+    cwd,
+    root,
+    timeoutSeconds: options.timeoutSeconds ?? DEFAULT_DECLARATION_LIMITS.timeoutSeconds,
+    memoryMb: options.memoryMb ?? DEFAULT_DECLARATION_LIMITS.memoryMb,
+  });
+  const { stop } = evaluation;
+  if (stop) {
+    const notLoaded = paths.length - (stop.index ?? -1) - 1;
+    const rest = notLoaded > 0 ? ` (${notLoaded} file${notLoaded === 1 ? ' was' : 's were'} not loaded after it)` : '';
+    issues.push({ file: stop.index === undefined ? rootShown : displayPath(paths[stop.index]!, cwd), path: [], message: `${stop.message}${rest}` });
   }
+  /** What the file at `paths[index]` gave, or undefined when the load stopped before or at it. */
+  const outcome = (index: number): FileEvaluation | undefined => (stop && (stop.index === undefined || index >= stop.index) ? undefined : evaluation.files[index]);
+  const teamsImport = hasTeams ? outcome(0) : undefined;
+  const loaded = modelFiles.map((f, i) => ({ ...f, evaluation: outcome(i + (hasTeams ? 1 : 0)) }));
 
   // Teams.
   const teams: TeamSpec[] = [];
   /** Names of teams declared but invalid: their problems are reported in teams.ts, not as unknown folders. */
   const invalidTeamNames: string[] = [];
-  if (!teamsImport) {
-    issues.push({ file: displayPath(teamsFile, cwd), path: [], message: 'not found; declare the fleet\'s teams: export default [defineTeam({ name, quota: { gpu, cpu, memory } })]' });
-  } else {
-    const shown = displayPath(teamsFile, cwd);
-    const { module, error } = teamsImport;
-    if (!module) {
-      issues.push({ file: shown, path: [], message: `failed to load: ${explainLoadFailure(error, teamsFile, root, cwd)}` });
-    } else if (module.default === undefined) {
+  const teamsShown = displayPath(teamsFile, cwd);
+  if (!hasTeams) {
+    issues.push({ file: teamsShown, path: [], message: 'not found; declare the fleet\'s teams: export default [defineTeam({ name, quota: { gpu, cpu, memory } })]' });
+  } else if (teamsImport?.kind === 'failed') {
+    issues.push({ file: teamsShown, path: [], message: `failed to load: ${teamsImport.reason}` });
+  } else if (teamsImport?.kind === 'loaded') {
+    const shown = teamsShown;
+    const exported = teamsImport.value;
+    if (exported === undefined) {
       issues.push({ file: shown, path: [], message: 'has no default export; end it with `export default [defineTeam({...}), ...]`' });
     } else {
-      const list = Array.isArray(module.default) ? module.default : [module.default];
+      const list = entriesOf(exported, shown, issues);
       // `[]` (or only holes, `[,]`): without this, every model folder would pass as a declared team.
-      if (!list.some(() => true)) {
+      if (list && !list.some(() => true)) {
         issues.push({ file: shown, path: [], message: 'declares no teams; export default [defineTeam({ name, quota: { gpu, cpu, memory } }), ...] with one team per model folder' });
       }
-      list.forEach((value, i) => {
-        const prefix = Array.isArray(module.default) ? [i] : [];
+      list?.forEach((value, i) => {
+        const prefix = Array.isArray(exported) ? [i] : [];
         const { spec, issues: found } = guarded(() => validateTeam(value, shown, prefix), shown, prefix);
         issues.push(...found);
         if (!spec) {
@@ -176,13 +178,14 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
   const byName = new Map<string, ModelSpec>();
   for (const f of loaded) {
     const shown = displayPath(f.abs, cwd);
-    if (!f.module) {
-      issues.push({ file: shown, path: [], message: `failed to load: ${explainLoadFailure(f.error, f.abs, root, cwd)}` });
+    if (!f.evaluation) continue; // not loaded: the load stopped at or before it, and that is reported
+    if (f.evaluation.kind === 'failed') {
+      issues.push({ file: shown, path: [], message: `failed to load: ${f.evaluation.reason}` });
       continue;
     }
-    const exported = f.module.default;
+    const exported = f.evaluation.value;
     if (exported === undefined) {
-      const named = Object.keys(f.module).filter((k) => k !== 'default');
+      const named = f.evaluation.names;
       issues.push({
         file: shown,
         path: [],
@@ -200,8 +203,9 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
       });
       continue;
     }
-    const list = Array.isArray(exported) ? exported : [exported];
-    if (Array.isArray(exported) && exported.length === 0) {
+    const list = entriesOf(exported, shown, issues);
+    if (!list) continue;
+    if (Array.isArray(exported) && list.length === 0) {
       issues.push({ file: shown, path: [], message: `exports an empty array; export one defineModel({...}) or an array of them` });
     }
     list.forEach((value, i) => {

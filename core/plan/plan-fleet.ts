@@ -51,7 +51,7 @@ export interface PlannedFleet {
  * under-count quota use).
  */
 export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet> {
-  const { fleet, issues: declarationIssues } = await collectFleet(options.modelsDir, options.cwd ? { cwd: options.cwd } : {});
+  const { fleet, issues: declarationIssues } = await collectFleet(options.modelsDir, { ...(options.cwd ? { cwd: options.cwd } : {}), ...options.stack.declarations });
   const loadIssues = [...declarationIssues, ...checkTritonDeclarations(fleet.models, options.stack), ...checkProfiles(fleet.models, options.stack)];
   const namespaces = new Map(fleet.teams.map((t) => [t.name, t.namespace]));
   const { plan, issues } = packShards(expandCopies(fleet.models), {

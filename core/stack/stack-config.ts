@@ -22,6 +22,7 @@ import {
   type MetricsConfig,
 } from './autoscaling-config.ts';
 import { checkPolicyRuleIds, mergePolicies, policiesSchema, POLICIES_FIELDS, type PoliciesConfig } from './policy-config.ts';
+import { DEFAULT_DECLARATION_LIMITS, type DeclarationLimits } from '../loader/declaration-limits.ts';
 
 /** A Kubernetes toleration, as the pool's nodes require. */
 export interface Toleration {
@@ -228,6 +229,8 @@ export interface StackConfig {
   readonly serving: ServingConfig;
   /** Budgets and cost warnings (`modelfleet:cost`); prices are per pool. */
   readonly cost: CostConfig;
+  /** Time and memory the fleet's declaration files may take to load (`modelfleet:declarations`). */
+  readonly declarations: DeclarationLimits;
 }
 
 /** `modelfleet:serving`: constants of the serving model that plans replicas and batch sizes. */
@@ -461,6 +464,13 @@ const stackSchema = z.strictObject({
     .optional(),
   policies: policiesSchema,
   serving: z.strictObject({ overheadMs: z.number().min(0).max(60_000) }).partial().optional(),
+  declarations: z
+    .strictObject({
+      timeoutSeconds: z.number().int().min(1).max(3600),
+      memoryMb: z.number().int().min(64).max(65_536),
+    })
+    .partial()
+    .optional(),
   cost: z
     .strictObject({
       budgets: z.record(z.string(), z.strictObject({ monthlyUsd })),
@@ -489,13 +499,14 @@ export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' 
   readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
 };
 
-const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving', 'cost'];
+const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving', 'cost', 'declarations'];
 
 /** Known fields at a path of the stack config block, for unknown-field suggestions. */
 const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
   if (path.length === 0) return STACK_FIELDS;
   if (path.length === 1 && path[0] === 'policies') return POLICIES_FIELDS;
   if (path.length === 1 && path[0] === 'cost') return ['budgets', 'warnIncrease', 'priceMaxAgeDays'];
+  if (path.length === 1 && path[0] === 'declarations') return ['timeoutSeconds', 'memoryMb'];
   if (path.length === 2 && path[0] === 'cost' && path[1] === 'warnIncrease') return ['percent', 'monthlyUsd'];
   if (path.length === 3 && path[0] === 'cost' && path[1] === 'budgets') return ['monthlyUsd'];
   if (path.length === 3 && path[0] === 'pools' && path[2] === 'price') return ['hourlyUsd', 'source', 'asOf', 'discountPercent'];
@@ -608,6 +619,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       policies: mergePolicies(defaults.policies, o.policies),
       serving: { ...DEFAULT_SERVING, ...(base.serving ?? {}), ...(o.serving ?? {}) },
       cost: mergeCost(base.cost, o.cost),
+      declarations: { ...DEFAULT_DECLARATION_LIMITS, ...(base.declarations ?? {}), ...(o.declarations ?? {}) },
     },
   };
 }
