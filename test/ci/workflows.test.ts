@@ -320,7 +320,13 @@ describe.each(WORKFLOWS)('%s', (file) => {
       const granted = permissions as Record<string, string>;
       const comments = job.steps.some((s) => usesAction(s, STICKY) || (usesAction(s, PULUMI) && s.with?.['comment-on-pr'] === true));
       const readsAnotherRun = job.steps.some((s) => usesAction(s, 'actions/download-artifact') && s.with?.['run-id'] !== undefined);
-      const allowed: Record<string, string> = { contents: 'read', ...(comments ? { 'pull-requests': 'write' } : {}), ...(readsAnotherRun ? { actions: 'read' } : {}) };
+      const postsStatuses = job.steps.some((s) => /gh api "repos\/\$REPOSITORY\/statuses\//.test(s.run ?? ''));
+      const allowed: Record<string, string> = {
+        contents: 'read',
+        ...(comments ? { 'pull-requests': 'write' } : {}),
+        ...(readsAnotherRun ? { actions: 'read' } : {}),
+        ...(postsStatuses ? { statuses: 'write' } : {}),
+      };
       for (const [scope, level] of Object.entries(granted)) expect(`${scope}: ${level}`).toBe(`${scope}: ${allowed[scope] ?? 'none'}`);
       if (comments) expect(granted['pull-requests'], jobId).toBe('write');
     }
@@ -436,6 +442,26 @@ describe('fleet-pr-preview.yml: the default branch\'s code, the pull request\'s 
       else if (step === pulumi) expect(uses).toEqual(['secrets.PULUMI_ACCESS_TOKEN']);
       else expect(uses, step.name ?? step.uses).toEqual([]);
     }
+  });
+
+  it("reports the preview as a commit status on the checked pull request's head, pending first and final whatever happened", () => {
+    const statusSteps = preview.steps.filter((s) => /statuses\/\$RUN_HEAD_SHA/.test(s.run ?? ''));
+    expect(statusSteps).toHaveLength(2);
+    const [pending, final] = statusSteps as [Step, Step];
+    const check = preview.steps.find((s) => s.id === 'pr')!;
+    const pulumi = preview.steps.find((s) => usesAction(s, PULUMI))!;
+    expect(indexOf(pending)).toBeGreaterThan(indexOf(check));
+    expect(indexOf(pending)).toBeLessThan(indexOf(pulumi));
+    expect(indexOf(final)).toBeGreaterThan(indexOf(pulumi));
+    expect(pending.run).toContain('state=pending');
+    expect((final as { if?: string }).if).toBe("${{ always() && steps.pr.outcome == 'success' }}");
+    expect(final.env?.PREVIEW).toBe(`\${{ steps.${pulumi.id}.outcome }}`);
+    for (const step of statusSteps) {
+      expect(step.env?.RUN_HEAD_SHA).toBe('${{ github.event.workflow_run.head_sha }}');
+      expect(step.run).toContain('context="modelfleet preview ($STACK)"');
+    }
+    // Only success/success is a success.
+    expect(final.run).toMatch(/success\/success\) state=success;[\s\S]*success\/\*\) state=failure;[\s\S]*\*\) state=failure;/);
   });
 
   it('previews (never applies) and comments the preview on the checked pull request', () => {
