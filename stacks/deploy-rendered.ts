@@ -90,16 +90,17 @@ export async function deployRendered(args: DeployRenderedArgs): Promise<Deployed
   const dir = isAbsolute(args.renderedDir) ? args.renderedDir : resolve(cwd, args.renderedDir);
   let stack: StackConfig;
   let teams: readonly TeamSpec[];
+  let models: readonly { name: string; team: string }[];
   try {
     const { name, values, source } = args.stackConfig;
     stack = resolvePlatformStack(name, values, source);
-    teams = (await loadFleet(args.modelsDir, { cwd })).teams;
+    ({ teams, models } = await loadFleet(args.modelsDir, { cwd }));
   } catch (error) {
     throw synthFailure(error);
   }
   let output: RenderedOutput;
   try {
-    output = readRenderedOutput(dir, { stack, teams, shownAs: args.renderedDir });
+    output = readRenderedOutput(dir, { stack, teams, models, shownAs: args.renderedDir });
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     throw refused(formatIssues(error.issues).split('\n'), args.renderedDir);

@@ -18,6 +18,7 @@ import { SpecError, type SpecIssue } from '../core/errors/spec-issue.ts';
 import type { RuleOutcome } from '../core/plan/rule-outcome.ts';
 import { SLA_TIERS } from '../core/spec/model-spec.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
+import { checkRouteOwnership } from './rendered-routes.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { findManifestIssues, objectName } from '../core/validate/find-manifest-issues.ts';
 import { defaultManifestValidator, type ManifestValidator } from '../core/validate/manifest-validator.ts';
@@ -109,6 +110,14 @@ export interface RenderedOutputOptions {
   readonly stack: StackConfig;
   /** The teams of the trusted fleet: their namespaces are the only ones objects may live in. */
   readonly teams: readonly TeamSpec[];
+  /**
+   * The models of the trusted fleet, with their teams: a VirtualService may
+   * not route a model the default branch gives to another team
+   * (`rendered-routes.ts`).
+   *
+   * @default - none known: only the shape of the routes is checked
+   */
+  readonly models?: readonly { readonly name: string; readonly team: string }[];
   /**
    * How messages name the directory.
    *
@@ -347,6 +356,10 @@ export function checkRenderedObjects(parsed: readonly ParsedManifest[], options:
       message: `${issue.message} (strict schema validation against Kubernetes 1.27 and the vendored CRDs, as synth validates every object it writes)`,
     });
   }
+  // Routes: each VirtualService pins its own team's model (rendered-routes.ts).
+  const namespaceOfTeam = new Map(teams.map((t) => [t.name, t.namespace]));
+  const owners = new Map((options.models ?? []).map((m) => [m.name, namespaceOfTeam.get(m.team) ?? m.team]));
+  issues.push(...checkRouteOwnership(manifests, stack, owners));
   if (options.partial) return { manifests, rules: [], issues };
   // What objects depend on must be rendered too: their Namespace, their pods' PriorityClass (once per missing one).
   const missing = new Set<string>();

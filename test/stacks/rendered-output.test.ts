@@ -80,7 +80,7 @@ describe('a tampered synth output', () => {
     cpSync(artifact, dir, { recursive: true });
     tamper(dir);
     try {
-      readRenderedOutput(dir, { stack: synth.planned.stack, teams: synth.planned.fleet.teams, shownAs: '<dir>', limits });
+      readRenderedOutput(dir, { stack: synth.planned.stack, teams: synth.planned.fleet.teams, models: synth.planned.fleet.models, shownAs: '<dir>', limits });
       return 'accepted';
     } catch (error) {
       if (!(error instanceof SpecError)) throw error;
@@ -98,6 +98,52 @@ describe('a tampered synth output', () => {
 
   it('is accepted unchanged', () => {
     expect(check(() => {})).toBe('accepted');
+  });
+
+  it("refuses a VirtualService that would take another team's requests: its model, every path, gRPC without the model header, another host", () => {
+    // search's own route for query-intent, copied and bent.
+    const route = (dir: string) => structuredClone(find(readObjects(join(dir, 'manifests', 'search.yaml')), 'VirtualService', 'query-intent'));
+    const hijack = (dir: string) => {
+      const vs = route(dir);
+      (vs as { metadata: unknown }).metadata = { ...vs.metadata, name: 'txn-scorer-copy', labels: { ...(vs.metadata.labels as object), 'modelfleet.io/model': 'txn-scorer' } };
+      const http = (vs.spec as { http: { match: { uri: { exact?: string; prefix?: string } }[] }[] }).http;
+      for (const r of http) for (const m of r.match) if (m.uri.exact) m.uri.exact = '/v2/models/txn-scorer';
+      append(dir, 'search.yaml', vs);
+    };
+    expect(check(hijack)).toMatch(/^manifests\/search\.yaml: \["VirtualService\/txn-scorer-copy"\]\.metadata\.labels\["modelfleet\.io\/model"\]: routes model txn-scorer, which belongs to team namespace fraud on the default branch; a team routes only its own models$/m);
+    const message = check((dir) => {
+      const vs = route(dir);
+      const spec = vs.spec as { hosts: string[]; http: { match?: unknown[] }[] };
+      spec.hosts = ['evil.example.com'];
+      spec.http[0]!.match = [{ uri: { prefix: '/' } }];
+      spec.http[1]!.match = [{ uri: { prefix: '/inference.GRPCInferenceService/' } }];
+      spec.http.push({ ...structuredClone(spec.http[1]!), match: undefined });
+      edit(dir, 'search.yaml', (objects) => objects.map((o) => (o.kind === 'VirtualService' && o.metadata.name === 'query-intent' ? vs : o)));
+    });
+    expect(message).toContain('["VirtualService/query-intent"].spec.hosts: is ["evil.example.com"]; the fleet\'s routes serve only the stack\'s host ["inference.dev.modelfleet.internal"]');
+    expect(message).toContain('["VirtualService/query-intent"].spec.http[0].match[0]: matches "/", which is not a path of model query-intent; a route of model query-intent must match only its own requests');
+    expect(message).toContain('["VirtualService/query-intent"].spec.http[1].match[0]: matches gRPC calls without requiring the x-model header to be exactly "query-intent"');
+    expect(message).toContain('["VirtualService/query-intent"].spec.http[2].match: is missing, so the route takes every request on the gateway\'s host');
+  });
+
+  it('accepts routes for a model the default branch does not know yet (new in the pull request), once', () => {
+    const add = (dir: string, namespace: string, file: string) => {
+      const vs = structuredClone(find(readObjects(join(dir, 'manifests', 'search.yaml')), 'VirtualService', 'query-intent'));
+      (vs as { metadata: unknown }).metadata = { ...vs.metadata, name: 'brand-new', namespace, labels: { ...(vs.metadata.labels as object), 'modelfleet.io/model': 'brand-new' } };
+      const http = (vs.spec as { http: { match: { uri: { exact?: string; prefix?: string } }[]; route?: { destination: { host: string } }[] }[] }).http;
+      for (const r of http) {
+        for (const m of r.match) {
+          if (m.uri.exact) m.uri.exact = '/v2/models/brand-new';
+          if (m.uri.prefix?.startsWith('/v2/models/')) m.uri.prefix = '/v2/models/brand-new/';
+        }
+        for (const d of r.route ?? []) d.destination.host = d.destination.host.replace('.search.svc', `.${namespace}.svc`);
+      }
+      const grpc = http.flatMap((r) => r.match).find((m) => m.uri.prefix === '/inference.GRPCInferenceService/') as unknown as { headers: Record<string, { exact: string }> } | undefined;
+      if (grpc) grpc.headers['x-model'] = { exact: 'brand-new' };
+      append(dir, file, vs);
+    };
+    expect(check((dir) => add(dir, 'search', 'search.yaml'))).toBe('accepted');
+    expect(check((dir) => (add(dir, 'search', 'search.yaml'), add(dir, 'fraud', 'fraud.yaml')))).toMatch(/\["VirtualService\/brand-new"\]\.metadata\.labels\["modelfleet\.io\/model"\]: routes model brand-new, which namespace fraud routes too; a model belongs to one team/);
   });
 
   it('may change a Namespace only in its budget annotation (the team budget a pull request may change)', () => {
