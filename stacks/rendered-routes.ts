@@ -27,17 +27,15 @@ import type { SpecIssue } from '../core/errors/spec-issue.ts';
 import { LABEL } from '../core/plan/shard-labels.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import type { FleetManifest } from '../constructs/render-fleet.ts';
+import { asList, asRecord } from '../policies/rules/kube-object.ts';
 
 /** The prefix every gRPC inference call's path starts with. */
 const GRPC_PREFIX = '/inference.GRPCInferenceService/';
 
-const record = (value: unknown): Readonly<Record<string, unknown>> | undefined => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
-const list = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : []);
-
 /** Why `match` does not pin `model`, or `undefined` when it does. */
 function unpinned(match: unknown, model: string, modelHeader: string): string | undefined {
-  const m = record(match);
-  const uri = record(m?.uri);
+  const m = asRecord(match);
+  const uri = asRecord(m?.uri);
   if (!m || !uri) return 'has no uri condition, so it matches every path';
   const keys = Object.keys(uri);
   if (keys.length !== 1 || (keys[0] !== 'exact' && keys[0] !== 'prefix')) return `matches the uri by ${keys.join(', ') || 'nothing'}; only exact and prefix paths of the model are rendered`;
@@ -45,7 +43,7 @@ function unpinned(match: unknown, model: string, modelHeader: string): string | 
   const prefix = typeof uri.prefix === 'string' ? uri.prefix : undefined;
   if (exact === `/v2/models/${model}` || prefix?.startsWith(`/v2/models/${model}/`)) return undefined;
   if (prefix === GRPC_PREFIX) {
-    const header = record(record(m.headers)?.[modelHeader]);
+    const header = asRecord(asRecord(m.headers)?.[modelHeader]);
     if (header && Object.keys(header).length === 1 && header.exact === model) return undefined;
     return `matches gRPC calls without requiring the ${modelHeader} header to be exactly "${model}"`;
   }
@@ -66,8 +64,8 @@ export function checkRouteOwnership(manifests: readonly FleetManifest[], stack: 
       const at = `VirtualService/${object.metadata.name}`;
       const refuse = (path: readonly (string | number)[], message: string) => issues.push({ file: manifest.path, path: [at, ...path], message });
       const namespace = String(object.metadata.namespace ?? '');
-      const spec = record((object as { spec?: unknown }).spec) ?? {};
-      const model = record(object.metadata.labels)?.[LABEL.model];
+      const spec = asRecord((object as { spec?: unknown }).spec) ?? {};
+      const model = asRecord(object.metadata.labels)?.[LABEL.model];
       if (typeof model !== 'string' || model === '') {
         refuse(['metadata', 'labels', LABEL.model], `is missing; synth labels every VirtualService with the model it routes, and routes are checked against it`);
         continue;
@@ -75,8 +73,8 @@ export function checkRouteOwnership(manifests: readonly FleetManifest[], stack: 
       if (JSON.stringify(spec.gateways) !== JSON.stringify([gateway])) refuse(['spec', 'gateways'], `is ${JSON.stringify(spec.gateways)}; the fleet's routes bind only to the stack's gateway ${JSON.stringify([gateway])}`);
       if (JSON.stringify(spec.hosts) !== JSON.stringify([host])) refuse(['spec', 'hosts'], `is ${JSON.stringify(spec.hosts)}; the fleet's routes serve only the stack's host ${JSON.stringify([host])}`);
       for (const key of ['tcp', 'tls'] as const) if (spec[key] !== undefined) refuse(['spec', key], `is set; the fleet routes HTTP and gRPC only`);
-      list(spec.http).forEach((route, i) => {
-        const matches = list(record(route)?.match);
+      asList(spec.http).forEach((route, i) => {
+        const matches = asList(asRecord(route)?.match);
         if (!matches.length) {
           refuse(['spec', 'http', i, 'match'], `is missing, so the route takes every request on the gateway's host; every route of model ${model} matches its paths`);
           return;

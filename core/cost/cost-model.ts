@@ -117,23 +117,22 @@ export function usdRange(r: CentsRange): { min: number; planned: number; max: nu
   return { min: usd(r.min), planned: usd(r.planned), max: usd(r.max) };
 }
 
+/** A whole number with thousands separators: `1234567` → `"1,234,567"` (rounded; locale-free, so output never depends on the machine). */
+export function thousands(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 /** `$1,234.56` (negative: `-$1,234.56`). */
 export function formatUsd(cents: number): string {
   const sign = cents < 0 ? '-' : '';
   const abs = Math.abs(Math.round(cents));
-  const dollars = Math.floor(abs / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}$${dollars}.${String(abs % 100).padStart(2, '0')}`;
+  return `${sign}$${thousands(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
 }
 
 /** `$1,235` without cents, for headlines and tables (rounded to the dollar). */
 export function formatWholeUsd(cents: number): string {
   const sign = cents < 0 ? '-' : '';
-  const dollars = Math.round(Math.abs(cents) / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}$${dollars}`;
+  return `${sign}$${thousands(Math.abs(cents) / 100)}`;
 }
 
 /** `+$120`, `-$45`, `$0`: a change, signed. */

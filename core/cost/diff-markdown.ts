@@ -15,7 +15,7 @@
  * Whatever is cut is counted in a note that points to the full diff
  * (`detailsUrl`, e.g. the workflow run's job summary).
  */
-import { formatWholeUsd, formatUsdChange, type CentsRange } from './cost-model.ts';
+import { formatWholeUsd, formatUsdChange, thousands, type CentsRange } from './cost-model.ts';
 import type { CopyChange, PlanDiff, PoolSide, TeamChange } from './plan-diff.ts';
 
 /** Default comment budget, in characters. */
@@ -190,6 +190,6 @@ export function diffMarkdown(diff: PlanDiff, options: DiffMarkdownOptions = {}):
     } else cut.push('the shard table');
   }
 
-  if (cut.length) text += `\n_Left out to stay within ${String(budget).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} characters: ${cut.join(', ')}; see ${where}._\n`;
+  if (cut.length) text += `\n_Left out to stay within ${thousands(budget)} characters: ${cut.join(', ')}; see ${where}._\n`;
   return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -13,7 +13,7 @@
  * (one bar segment and one list item per copy), so a 10,000-copy fleet stays
  * a few megabytes and opens at once.
  */
-import { formatWholeUsd, nodeHourlyUsd, type CentsRange } from '../cost/cost-model.ts';
+import { formatWholeUsd, nodeHourlyUsd, thousands, type CentsRange } from '../cost/cost-model.ts';
 import { teamBudget, type FleetCost, type ShardCost } from '../cost/fleet-cost.ts';
 import { describeMoveReason, isEmptyDiff, type PlacementDiff } from '../plan/placement-diff.ts';
 import type { PlannedFleet } from '../plan/plan-fleet.ts';
@@ -126,9 +126,9 @@ function header(input: ReportInput, usage: ReadonlyMap<string, TeamUsage>): stri
   const totals: [string, string][] = [
     ['Teams', String(fleet.teams.length)],
     ['Models', String(fleet.models.length)],
-    ['Model copies', int(copies)],
-    ['Shards', `${int(plan.shards.length)} <small>lower bound ${int(plan.lowerBound)}</small>`],
-    ['GPUs at peak', `${int(gpuPeak)} <small>min ${int(gpuMin)}, max ${int(gpuMax)}; lower bound ${int(plan.gpusAtPeakLowerBound)}</small>`],
+    ['Model copies', thousands(copies)],
+    ['Shards', `${thousands(plan.shards.length)} <small>lower bound ${thousands(plan.lowerBound)}</small>`],
+    ['GPUs at peak', `${thousands(gpuPeak)} <small>min ${thousands(gpuMin)}, max ${thousands(gpuMax)}; lower bound ${thousands(plan.gpusAtPeakLowerBound)}</small>`],
     ['Planned cost a month', `${formatWholeUsd(cost.total.planned)} <small>range ${range(cost.total)}</small>`],
   ];
   return [
@@ -169,12 +169,12 @@ function teamSection(input: ReportInput, usage: ReadonlyMap<string, TeamUsage>):
     return [
       '<tr>',
       `<th scope="row"><a href="#team-${esc(team.name)}">${esc(team.name)}</a></th>`,
-      `<td class="num">${int(u?.shards ?? 0)}</td>`,
-      `<td class="num">${int(u?.copies ?? 0)}</td>`,
+      `<td class="num">${thousands(u?.shards ?? 0)}</td>`,
+      `<td class="num">${thousands(u?.copies ?? 0)}</td>`,
       `<td class="num">${formatWholeUsd(c.planned)}</td>`,
       `<td class="num">${range(c)}</td>`,
       status,
-      quotaCell(u?.gpu ?? 0, team.quota.gpu, `${int(u?.gpu ?? 0)} of ${int(team.quota.gpu)} GPUs (${int(u?.minGpu ?? 0)} at min, ${int(u?.peakGpu ?? 0)} at peak)`),
+      quotaCell(u?.gpu ?? 0, team.quota.gpu, `${thousands(u?.gpu ?? 0)} of ${thousands(team.quota.gpu)} GPUs (${thousands(u?.minGpu ?? 0)} at min, ${thousands(u?.peakGpu ?? 0)} at peak)`),
       quotaCell(u?.cpu ?? 0, team.quota.cpu, `${cores(u?.cpu ?? 0)} of ${cores(team.quota.cpu)} cores`),
       quotaCell(u?.memory ?? 0, team.quota.memory, `${humanBytes(u?.memory ?? 0)} of ${humanBytes(team.quota.memory)}`),
       '</tr>',
@@ -213,8 +213,8 @@ function poolSection(input: ReportInput): string {
       `<th scope="row"><code>${esc(p.pool)}</code></th>`,
       `<td>${esc(spec?.kind ?? '')}</td>`,
       `<td class="num">${price}</td>`,
-      `<td class="num">${int(p.shards)}</td>`,
-      `<td class="num">${int(p.replicas.min)} / ${int(p.replicas.peak)} / ${int(p.replicas.max)}</td>`,
+      `<td class="num">${thousands(p.shards)}</td>`,
+      `<td class="num">${thousands(p.replicas.min)} / ${thousands(p.replicas.peak)} / ${thousands(p.replicas.max)}</td>`,
       `<td class="num">${formatWholeUsd(p.monthly.planned)}</td>`,
       `<td class="num">${range(p.monthly)}</td>`,
       '</tr>',
@@ -268,7 +268,7 @@ function shardSection(planned: PlannedFleet, costOf: ReadonlyMap<string, ShardCo
     const colours = modelColours(shards);
     return [
       `<section class="team" id="team-${esc(team)}" aria-label="team ${esc(team)}">`,
-      `<details${expand ? ' open' : ''}><summary><h3>${esc(team)}</h3> <span class="muted">${int(shards.length)} shard${shards.length === 1 ? '' : 's'}, ${int(copies)} cop${copies === 1 ? 'y' : 'ies'}</span></summary>`,
+      `<details${expand ? ' open' : ''}><summary><h3>${esc(team)}</h3> <span class="muted">${thousands(shards.length)} shard${shards.length === 1 ? '' : 's'}, ${thousands(copies)} cop${copies === 1 ? 'y' : 'ies'}</span></summary>`,
       shards.length ? `<ol class="shards">\n${shards.map((s) => shardItem(s, costOf.get(s.name), colours)).join('\n')}\n</ol>` : '<p class="muted">No shards.</p>',
       '</details>',
       '</section>',
@@ -300,7 +300,7 @@ function shardItem(shard: Shard, cost: ShardCost | undefined, colours: ReadonlyM
   const gpus = shard.gpusPerReplica > 0 ? `, ${shard.gpusPerReplica} GPU${shard.gpusPerReplica === 1 ? '' : 's'} each` : '';
   const n = shard.copies.length;
   const summary = [
-    `${int(n)} cop${n === 1 ? 'y' : 'ies'}`,
+    `${thousands(n)} cop${n === 1 ? 'y' : 'ies'}`,
     esc(shard.tier),
     `<code>${esc(shard.pool)}</code>`,
     replicas + gpus,
@@ -338,12 +338,12 @@ function modelColours(shards: readonly Shard[]): Map<string, number> {
 function diffSection(diff: PlacementDiff, limit: number): string {
   const out = ['<section id="placement" aria-labelledby="placement-h">', '<h2 id="placement-h">Placement changes</h2>'];
   if (!diff.hadLock) {
-    out.push(`<p>No lockfile yet: ${int(diff.added.length)} copies placed in ${int(diff.shardsCreated.length)} new shards. The lockfile records them from now on.</p>`);
+    out.push(`<p>No lockfile yet: ${thousands(diff.added.length)} copies placed in ${thousands(diff.shardsCreated.length)} new shards. The lockfile records them from now on.</p>`);
   } else if (isEmptyDiff(diff)) {
     out.push('<p>Unchanged: no copy moves; no shard is created or deleted.</p>');
   } else {
     out.push(
-      `<p><strong>${int(diff.added.length)}</strong> added, <strong>${int(diff.removed.length)}</strong> removed, <strong>${int(diff.moved.length)}</strong> moved. Shards: ${int(diff.shardsCreated.length)} created, ${int(diff.shardsDeleted.length)} deleted, ${int(diff.shardsChanged.length)} changed (their pods roll).</p>`,
+      `<p><strong>${thousands(diff.added.length)}</strong> added, <strong>${thousands(diff.removed.length)}</strong> removed, <strong>${thousands(diff.moved.length)}</strong> moved. Shards: ${thousands(diff.shardsCreated.length)} created, ${thousands(diff.shardsDeleted.length)} deleted, ${thousands(diff.shardsChanged.length)} changed (their pods roll).</p>`,
       list('Moved copies', diff.moved, limit, (m) => `<code>${esc(m.id)}</code>: ${esc(m.from)} → ${esc(m.to)}${m.reason ? ` <span class="muted">(${esc(describeMoveReason(m.reason))})</span>` : ''}`),
       list('Added copies', diff.added, limit, (c) => `<code>${esc(c.id)}</code> → ${esc(c.shard)}`),
       list('Removed copies', diff.removed, limit, (c) => `<code>${esc(c.id)}</code> <span class="muted">(was in ${esc(c.shard)})</span>`),
@@ -360,17 +360,14 @@ function diffSection(diff: PlacementDiff, limit: number): string {
 function list<T>(title: string, items: readonly T[], limit: number, render: (item: T) => string): string {
   if (!items.length) return '';
   const shown = items.slice(0, Math.max(0, limit)).map((item) => `<li>${render(item)}</li>`);
-  if (items.length > shown.length) shown.push(`<li class="more">and ${int(items.length - shown.length)} more</li>`);
-  return `<details class="diff"${items.length <= 20 ? ' open' : ''}><summary>${title} (${int(items.length)})</summary><ul>${shown.join('')}</ul></details>`;
+  if (items.length > shown.length) shown.push(`<li class="more">and ${thousands(items.length - shown.length)} more</li>`);
+  return `<details class="diff"${items.length <= 20 ? ' open' : ''}><summary>${title} (${thousands(items.length)})</summary><ul>${shown.join('')}</ul></details>`;
 }
 
 // ---------------------------------------------------------------------------
 // Formatting: locale-independent, so the output is the same everywhere.
 
 /** `12,345` */
-function int(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 
 /** `87%`, `0.4%` under one percent, `>999%` past it. */
 function percent(share: number): string {
