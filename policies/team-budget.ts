@@ -8,6 +8,7 @@
  * the rendered objects the same way for the Pulumi policy pack, with the
  * same wording (`formatBudgetExcess`).
  */
+import { copyLabel } from '../core/plan/shard-plan.ts';
 import type { SpecIssue } from '../core/errors/spec-issue.ts';
 import { formatWholeUsd } from '../core/cost/cost-model.ts';
 import { teamBudget, type FleetCost } from '../core/cost/fleet-cost.ts';
@@ -29,7 +30,7 @@ export function checkTeamBudgets(teams: readonly TeamSpec[], cost: FleetCost, st
     if (planned.planned <= budgetCents) continue;
     const copies = cost.shards
       .filter((c) => c.shard.team === team.name)
-      .flatMap((c) => c.shard.copies.map((copy, i) => ({ id: copy.tenant ? `${copy.model}@${copy.tenant}` : copy.model, cents: c.copies[i]!.planned })))
+      .flatMap((c) => c.shard.copies.map((copy, i) => ({ id: copyLabel(copy), cents: c.copies[i]!.planned })))
       .sort((a, b) => b.cents - a.cents || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     issues.push({
       file: budget.file,

@@ -10,14 +10,14 @@
 import type { SpecIssue } from '../core/errors/spec-issue.ts';
 import type { ShardResources } from '../core/plan/shard-resources.ts';
 import { teamUsage } from '../core/plan/team-usage.ts';
-import type { Shard } from '../core/plan/shard-plan.ts';
+import { copyLabel, type Shard } from '../core/plan/shard-plan.ts';
 import { formatBytes, formatMillicores } from '../core/spec/quantity.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import { formatQuotaExcess } from './rules/quota-message.ts';
 
 /** The copies of `shards` as `model@tenant` (or `model` when untenanted). */
 function copyIds(shards: readonly Shard[]): string[] {
-  return shards.flatMap((s) => s.copies.map((c) => (c.tenant ? `${c.model}@${c.tenant}` : c.model)));
+  return shards.flatMap((s) => s.copies.map(copyLabel));
 }
 
 /**

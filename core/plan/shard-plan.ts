@@ -42,6 +42,11 @@ export interface ModelCopy {
   readonly triton: TritonModelSpec;
 }
 
+/** How messages name a copy: `model@tenant`, or `model` when untenanted. */
+export function copyLabel(copy: Pick<ModelCopy, 'model' | 'tenant'>): string {
+  return copy.tenant ? `${copy.model}@${copy.tenant}` : copy.model;
+}
+
 /** One Triton Deployment: a team's copies of one tier on one pool. */
 export interface Shard {
   /** Object name of every Kubernetes object of the shard: `fraud-realtime-gpu-l4-1`. */

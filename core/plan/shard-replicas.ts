@@ -26,7 +26,7 @@ import { peakWindowOf, unionOfWindows, formatWindow, type PeakWindow } from '../
 import { DEFAULT_SERVING, type PoolSpec, type StackConfig, type TierPolicy } from '../stack/stack-config.ts';
 import { plannedRate, servingCopy, servingParamsOf } from '../serving/serving-copy.ts';
 import { bestBatch, replicasNeeded, shardServing, type ServingCopy, type ServingParams } from '../serving/serving-model.ts';
-import type { ModelCopy, Shard } from './shard-plan.ts';
+import { copyLabel, type ModelCopy, type Shard } from './shard-plan.ts';
 
 /** A floor held only during peak hours. */
 export interface PeakFloor {
@@ -158,7 +158,7 @@ export function checkPeakReplicas(shards: readonly Shard[], models: readonly Mod
     const listed = [...shard.copies]
       .filter((c) => c.peakQps)
       .sort((a, b) => b.peakQps! - a.peakQps! || (a.id < b.id ? -1 : 1))
-      .map((c) => `${c.tenant ? `${c.model}@${c.tenant}` : c.model} ${c.peakQps}`);
+      .map((c) => `${copyLabel(c)} ${c.peakQps}`);
     const shown = listed.length > 5 ? [...listed.slice(0, 5), `and ${listed.length - 5} more`] : listed;
     const share = stack.autoscaler.peakTrafficPercent === 100 ? '' : ` at this stack's peakTrafficPercent ${stack.autoscaler.peakTrafficPercent}`;
     const total = Number(copies.reduce((sum, c) => sum + c.rate, 0).toFixed(6));
