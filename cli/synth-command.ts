@@ -42,12 +42,11 @@ export async function runSynth(options: SynthCommandOptions, io: CliIo): Promise
     const warnings = [...result.warnings, ...advisoryViolations(result.rules)];
     if (warnings.length) {
       io.err(formatIssues(warnings).split('\n').map((line) => `warning: ${line}`).join('\n'));
-      const advisory = warnings.length - result.warnings.length;
-      const what = [
-        result.warnings.length ? `${result.warnings.length} about prices` : '',
-        advisory ? `${advisory} from advisory rules (see "Rule results" in summary.md)` : '',
-      ].filter(Boolean);
-      io.err(`modelfleet: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} ${what.length === 1 ? what[0]!.replace(/^\d+ /, '') : `(${what.join('; ')})`}`);
+      const prices = result.warnings.length;
+      const advisory = warnings.length - prices;
+      const rules = 'from advisory rules (see "Rule results" in summary.md)';
+      const about = prices && advisory ? `(${prices} about prices; ${advisory} ${rules})` : prices ? 'about prices' : rules;
+      io.err(`modelfleet: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} ${about}`);
     }
     io.out(result.consoleSummary);
     io.out(`wrote ${result.files.length} files to ${options.outDir}/ (kubectl kustomize ${options.outDir} renders ${result.objectCount} objects)`);
