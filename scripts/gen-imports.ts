@@ -129,6 +129,28 @@ export const IMPORTS: readonly ImportSpec[] = [
       'configPatches[].patch': 'Patch',
     },
   },
+  {
+    crdFile: 'security.istio.io_requestauthentications.yaml',
+    version: 'v1',
+    outFile: 'security.istio.io.requestauthentication.ts',
+    specName: 'RequestAuthenticationSpec',
+    titles: {
+      selector: 'WorkloadSelector',
+      'jwtRules[]': 'JwtRule',
+      'jwtRules[].fromHeaders[]': 'JwtHeader',
+      'jwtRules[].outputClaimToHeaders[]': 'ClaimToHeader',
+    },
+  },
+  {
+    crdFile: 'security.istio.io_peerauthentications.yaml',
+    version: 'v1',
+    outFile: 'security.istio.io.peerauthentication.ts',
+    specName: 'PeerAuthenticationSpec',
+    titles: {
+      selector: 'WorkloadSelector',
+      mtls: 'MutualTls',
+    },
+  },
 ];
 
 type Schema = Record<string, unknown>;

@@ -104,8 +104,19 @@ export const CUSTOM_RESOURCES: readonly CustomResourceSpec[] = [
   {
     crdFile: 'networking.istio.io_envoyfilters.yaml',
     version: 'v1alpha3',
-    source:
-      'github.com/istio/api commit 00017fa37746a08c4799b58636c59399b66c63dd (not the 1.30.3 tag: see vendor/crds/README.md), kubernetes/customresourcedefinitions.gen.yaml',
+    source: 'github.com/istio/api tag 1.30.3 (commit 2e43f07b30b6744bc8252fce39fb58b03f85ff8b), kubernetes/customresourcedefinitions.gen.yaml',
+    license: 'Apache-2.0',
+  },
+  {
+    crdFile: 'security.istio.io_requestauthentications.yaml',
+    version: 'v1',
+    source: 'github.com/istio/api tag 1.30.3 (commit 2e43f07b30b6744bc8252fce39fb58b03f85ff8b), kubernetes/customresourcedefinitions.gen.yaml',
+    license: 'Apache-2.0',
+  },
+  {
+    crdFile: 'security.istio.io_peerauthentications.yaml',
+    version: 'v1',
+    source: 'github.com/istio/api tag 1.30.3 (commit 2e43f07b30b6744bc8252fce39fb58b03f85ff8b), kubernetes/customresourcedefinitions.gen.yaml',
     license: 'Apache-2.0',
   },
 ];
