@@ -14,6 +14,7 @@ import { ShardAuthorization } from './shard-authorization.ts';
 import { ShardGrpcGuard } from './shard-grpc-guard.ts';
 import { ShardTrafficPolicy } from './shard-traffic-policy.ts';
 import { TeamNetworkPolicy } from './team-network-policy.ts';
+import { TeamAuthentication } from './tenant-authentication.ts';
 import { TeamTenancy } from './team-tenancy.ts';
 import { TritonShard } from './triton-shard.ts';
 
@@ -42,7 +43,8 @@ export interface FleetChartProps {
 
 /**
  * A cdk8s Chart with everything of one team: `TeamTenancy` (construct id
- * `Tenancy`) and its `TeamNetworkPolicy` (id `NetworkPolicy`), then per shard
+ * `Tenancy`), its `TeamNetworkPolicy` (id `NetworkPolicy`) and
+ * `TeamAuthentication` (id `Authentication`), then per shard
  * a `TritonShard` (id = shard name), a `ShardTrafficPolicy` (id =
  * `<shard>-traffic`), a `ShardAuthorization` (id = `<shard>-authz`) and a
  * `ShardGrpcGuard` (id = `<shard>-grpc-guard`), then
@@ -62,6 +64,8 @@ export class FleetChart extends Chart {
   public readonly shards: readonly TritonShard[];
   /** The team namespace's NetworkPolicies. */
   public readonly networkPolicy: TeamNetworkPolicy;
+  /** The team namespace's RequestAuthentication and PeerAuthentications. */
+  public readonly authentication: TeamAuthentication;
   /** The AuthorizationPolicies of the team's shards, in render order. */
   public readonly authorizations: readonly ShardAuthorization[];
   /** The traffic policies of the team's shards, in render order. */
@@ -81,6 +85,7 @@ export class FleetChart extends Chart {
     const { team, stack } = props;
     this.tenancy = new TeamTenancy(this, 'Tenancy', { team, stack });
     this.networkPolicy = new TeamNetworkPolicy(this, 'NetworkPolicy', { team, stack });
+    this.authentication = new TeamAuthentication(this, 'Authentication', { team, stack });
     const shards: TritonShard[] = [];
     const trafficPolicies: ShardTrafficPolicy[] = [];
     const authorizations: ShardAuthorization[] = [];

@@ -17,6 +17,7 @@ import {
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { safeId } from './construct-id.ts';
 import type { HttpMatchRequest, HttpRoute, StringMatch } from './imports/networking.istio.io.ts';
+import { claimRouteKey } from './tenant-authentication.ts';
 import { TRITON_GRPC_PORT, TRITON_HTTP_PORT } from './triton-shard.ts';
 import { VirtualService } from './virtual-service.ts';
 
@@ -39,10 +40,10 @@ export function shardServiceHost(shard: string, namespace: string): string {
   return `${shard}.${namespace}.svc.cluster.local`;
 }
 
-/** A 404 with a JSON body in Triton's error format (`{"error": "..."}`). */
-function notFound(message: string): Pick<HttpRoute, 'directResponse' | 'headers'> {
+/** A direct answer with a JSON body in Triton's error format (`{"error": "..."}`). */
+function errorResponse(status: 403 | 404, message: string): Pick<HttpRoute, 'directResponse' | 'headers'> {
   return {
-    directResponse: { status: 404, body: { string: `${JSON.stringify({ error: message })}\n` } },
+    directResponse: { status, body: { string: `${JSON.stringify({ error: message })}\n` } },
     headers: { response: { set: { 'content-type': 'application/json' } } },
   };
 }
@@ -108,7 +109,10 @@ export function httpRoutes(routes: ModelRoutes, part: ModelRoutePart, stack: Sta
   const restPaths: HttpMatchRequest[] = [{ uri: { exact: `/v2/models/${model}` } }, { uri: { prefix: `/v2/models/${model}/` } }];
   const out: HttpRoute[] = [];
   for (const copy of part.copies) {
-    const headers: Record<string, StringMatch> = copy.tenant !== undefined ? { [tenantHeader]: { exact: copy.tenant } } : {};
+    // With authenticated tenants a tenant's rules also match the token's tenant claim: the route to a copy is
+    // taken only when the header and the validated claim both name its tenant.
+    const claim = stack.auth && copy.tenant !== undefined ? { [claimRouteKey(stack.auth.tenantClaim)]: { exact: copy.tenant } } : {};
+    const headers: Record<string, StringMatch> = copy.tenant !== undefined ? { [tenantHeader]: { exact: copy.tenant }, ...claim } : {};
     const withHeaders = (m: HttpMatchRequest): HttpMatchRequest => (Object.keys(headers).length ? { ...m, headers: { ...headers, ...(m.headers ?? {}) } } : m);
     const label = copy.tenant ?? model;
     const rest = [{ destination: { host: shardServiceHost(copy.shard, copy.namespace), port: { number: TRITON_HTTP_PORT } } }];
@@ -154,7 +158,12 @@ export function httpRoutes(routes: ModelRoutes, part: ModelRoutePart, stack: Sta
     out.push({
       name: 'unknown-tenant',
       match: [...restPaths, { uri: { prefix: GRPC_SERVICE_PREFIX }, headers: { [modelHeader]: { exact: model } } }].map(withUnknown),
-      ...notFound(`model ${model} has one copy per tenant and none for the tenant in the ${tenantHeader} header; send ${tenantHeader}: <tenant> with a tenant of the model`),
+      ...(stack.auth
+        ? errorResponse(
+            403,
+            `model ${model} has one copy per tenant; send ${tenantHeader}: <tenant> with a tenant of the model that your token's ${JSON.stringify(stack.auth.tenantClaim)} claim names`,
+          )
+        : errorResponse(404, `model ${model} has one copy per tenant and none for the tenant in the ${tenantHeader} header; send ${tenantHeader}: <tenant> with a tenant of the model`)),
     });
   }
   return out;

@@ -10,9 +10,10 @@ import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { safeId } from './construct-id.ts';
 import { FleetChart } from './fleet-chart.ts';
+import { GatewayAuthentication } from './tenant-authentication.ts';
 import { TierPriorityClasses } from './tier-priority-classes.ts';
 
-/** Chart (and file) of the cluster-scoped objects. */
+/** Chart (and file) of the platform objects: the cluster-scoped ones, and the ingress gateway's authentication (in its namespace). */
 export const CLUSTER_CHART = '_cluster';
 import { byKey } from '../core/util/compare.ts';
 
@@ -89,6 +90,8 @@ export function renderFleetObjects(input: RenderFleetInput): FleetManifest[] {
   // Cluster-scoped objects first: what the teams' pods refer to. `_` never starts a team name.
   const cluster = new Chart(app, CLUSTER_CHART, { disableResourceNameHashes: true });
   new TierPriorityClasses(cluster, 'PriorityClasses', { stack });
+  // The ingress gateway's token check: namespaced, but the gateway's, not a team's.
+  if (stack.auth) new GatewayAuthentication(cluster, 'GatewayAuthentication', { stack });
   const routes = planRoutes(plan);
   const charts = teams.map(
     (team) =>

@@ -16,6 +16,7 @@ import { compareStrings } from '../core/util/compare.ts';
 import { AuthorizationPolicy } from './authorization-policy.ts';
 import type { AuthorizationPolicySpec, Condition, Rule, RuleFrom } from './imports/security.istio.io.ts';
 import { GRPC_SERVICE_PREFIX } from './model-route.ts';
+import { claimConditionKey } from './tenant-authentication.ts';
 import { TRITON_GRPC_PORT, TRITON_HTTP_PORT, TRITON_METRICS_PORT } from './triton-shard.ts';
 
 /**
@@ -158,14 +159,25 @@ function tenantsOf(copies: readonly ModelCopy[]): string[] {
 /**
  * The sources the ALLOW rules admit: the ingress gateway's principal with the
  * team's caller principals in one entry, the caller namespaces in another
- * (fields of one source AND, entries OR).
+ * (fields of one source AND, entries OR). When the stack authenticates
+ * tenants (`modelfleet:auth`), each entry also requires a valid token
+ * (`requestPrincipals: ["*"]`).
  */
 export function allowedSources(stack: StackConfig, team: TeamSpec): RuleFrom[] {
   const gateway = ingressPrincipal(stack);
   const principals = [gateway, ...team.callers.principals.filter((p) => p !== gateway)];
-  const from: RuleFrom[] = [{ source: { principals } }];
-  if (team.callers.namespaces.length) from.push({ source: { namespaces: [...team.callers.namespaces] } });
+  const token = stack.auth ? { requestPrincipals: ['*'] } : {};
+  const from: RuleFrom[] = [{ source: { principals, ...token } }];
+  if (team.callers.namespaces.length) from.push({ source: { namespaces: [...team.callers.namespaces], ...token } });
   return from;
+}
+
+/** The team's trusted callers by tenant: tenant → sorted principals (`callers.trusted`). */
+export function trustedCallersByTenant(team: TeamSpec): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { principal, tenants } of team.callers.trusted) for (const t of tenants) out.set(t, [...(out.get(t) ?? []), principal]);
+  for (const list of out.values()) list.sort(compareStrings);
+  return out;
 }
 
 /**
@@ -189,11 +201,17 @@ export function allowedSources(stack: StackConfig, team: TeamSpec): RuleFrom[] {
 export function shardAllowRules(shard: Shard, stack: StackConfig, team: TeamSpec): Rule[] {
   const { tenantHeader, modelHeader } = stack.routing;
   const from = allowedSources(stack, team);
+  const trusted = trustedCallersByTenant(team);
+  const claim = stack.auth ? claimConditionKey(stack.auth.tenantClaim) : undefined;
   const rules: Rule[] = [];
+  const http = (paths: string[]) => [{ operation: { ports: [String(TRITON_HTTP_PORT)], paths } }];
   for (const [tenant, copies] of groupBy(shard.copies, (c) => c.tenant)) {
-    const when = tenant === undefined ? {} : { when: [{ key: headerKey(tenantHeader), values: [tenant] }] };
+    const header: Condition[] = tenant === undefined ? [] : [{ key: headerKey(tenantHeader), values: [tenant] }];
+    const when = [...header, ...(tenant !== undefined && claim ? [{ key: claim, values: [tenant] }] : [])];
+    const callers = tenant === undefined ? undefined : trusted.get(tenant);
     for (const paths of chunk(copies.flatMap((c) => copyHttpPaths(c.tritonName)), MAX_VALUES_PER_RULE)) {
-      rules.push({ from, to: [{ operation: { ports: [String(TRITON_HTTP_PORT)], paths } }], ...when });
+      rules.push({ from, to: http(paths), ...(when.length ? { when } : {}) });
+      if (callers) rules.push({ from: [{ source: { principals: callers } }], to: http(paths), when: header });
     }
   }
   const grpc = [{ operation: { ports: [String(TRITON_GRPC_PORT)], paths: TRITON_GRPC_DATA_METHODS.map((m) => `${GRPC_SERVICE_PREFIX}${m}`) } }];
@@ -202,10 +220,26 @@ export function shardAllowRules(shard: Shard, stack: StackConfig, team: TeamSpec
   const untenanted = models.filter(([, copies]) => copies.some((c) => c.tenant === undefined)).map(([model]) => model);
   for (const names of chunk(untenanted, MAX_VALUES_PER_RULE)) rules.push({ from, to: grpc, when: [{ key: headerKey(modelHeader), values: names }] });
   const untenantedSet = new Set(untenanted);
-  for (const [model, copies] of models) {
-    if (untenantedSet.has(model)) continue;
-    for (const tenants of chunk(tenantsOf(copies), MAX_VALUES_PER_RULE)) {
-      rules.push({ from, to: grpc, when: [{ key: headerKey(modelHeader), values: [model] }, { key: headerKey(tenantHeader), values: tenants }] });
+  const tenanted = shard.copies.filter((c) => !untenantedSet.has(c.model));
+  if (claim) {
+    // With tokens the claim must equal the tenant header: one rule per tenant, the tenant's models on this shard.
+    for (const [tenant, copies] of groupBy(tenanted, (c) => c.tenant!)) {
+      for (const names of chunk([...new Set(copies.map((c) => c.model))], MAX_VALUES_PER_RULE)) {
+        rules.push({ from, to: grpc, when: [{ key: headerKey(modelHeader), values: names }, { key: headerKey(tenantHeader), values: [tenant] }, { key: claim, values: [tenant] }] });
+      }
+    }
+  } else {
+    for (const [model, copies] of groupBy(tenanted, (c) => c.model)) {
+      for (const tenants of chunk(tenantsOf(copies), MAX_VALUES_PER_RULE)) {
+        rules.push({ from, to: grpc, when: [{ key: headerKey(modelHeader), values: [model] }, { key: headerKey(tenantHeader), values: tenants }] });
+      }
+    }
+  }
+  for (const [tenant, copies] of groupBy(tenanted, (c) => c.tenant!)) {
+    const callers = trusted.get(tenant);
+    if (!callers) continue;
+    for (const names of chunk([...new Set(copies.map((c) => c.model))], MAX_VALUES_PER_RULE)) {
+      rules.push({ from: [{ source: { principals: callers } }], to: grpc, when: [{ key: headerKey(modelHeader), values: names }, { key: headerKey(tenantHeader), values: [tenant] }] });
     }
   }
   rules.push({ to: [{ operation: { ports: [String(TRITON_HTTP_PORT)], methods: ['GET'], paths: [...TRITON_HEALTH_PATHS] } }] });
@@ -237,7 +271,7 @@ export function shardAllowRules(shard: Shard, stack: StackConfig, team: TeamSpec
  * explicit instead of resting on that reading. The rules have no `from`:
  * they hold for every source, the gateway included.
  */
-export function shardGuardRules(shard: Shard, stack: StackConfig): Rule[] {
+export function shardGuardRules(shard: Shard, stack: StackConfig, team: TeamSpec): Rule[] {
   const { tenantHeader, modelHeader } = stack.routing;
   const tenantKey = headerKey(tenantHeader);
   const tenanted = shard.copies.filter((c) => c.tenant !== undefined);
@@ -258,6 +292,18 @@ export function shardGuardRules(shard: Shard, stack: StackConfig): Rule[] {
   }
   for (const names of chunk(models.map(([model]) => model), MAX_VALUES_PER_RULE)) {
     rules.push({ to: anyGrpc, when: [{ key: headerKey(modelHeader), values: names }, noTenant] });
+  }
+  if (stack.auth) {
+    // The tenant header must be backed by the token's tenant claim, except for a caller trusted for the tenant.
+    const claim = claimConditionKey(stack.auth.tenantClaim);
+    const trusted = trustedCallersByTenant(team);
+    for (const tenant of tenantsOf(tenanted)) {
+      const callers = trusted.get(tenant);
+      rules.push({
+        ...(callers ? { from: [{ source: { notPrincipals: callers } }] } : {}),
+        when: [{ key: tenantKey, values: [tenant] }, { key: claim, notValues: [tenant] }],
+      });
+    }
   }
   rules.push({ to: [{ operation: { paths: [...TRITON_HTTP_CONTROL_PATHS, ...TRITON_GRPC_CONTROL_METHODS.map((m) => `${GRPC_SERVICE_PREFIX}${m}`)] } }] });
   return rules;
@@ -366,6 +412,6 @@ export class ShardAuthorization extends Construct {
         });
       });
     this.allowPolicies = render('Allow', shard.name, 'ALLOW', shardAllowRules(shard, stack, team));
-    this.guardPolicies = render('TenantGuard', `${shard.name}-tenant-guard`, 'DENY', shardGuardRules(shard, stack));
+    this.guardPolicies = render('TenantGuard', `${shard.name}-tenant-guard`, 'DENY', shardGuardRules(shard, stack, team));
   }
 }

@@ -46,7 +46,7 @@ export function shardPodSelector(): k8s.LabelSelector {
  * by the mesh if its packets reach the pod). Sorted, without duplicates.
  */
 export function inferenceNamespaces(team: TeamSpec, stack: StackConfig): string[] {
-  const all = [stack.isolation.ingressNamespace, ...team.callers.namespaces, ...team.callers.principals.map(principalNamespace)];
+  const all = [stack.isolation.ingressNamespace, ...team.callers.namespaces, ...team.callers.principals.map(principalNamespace), ...team.callers.trusted.map((t) => principalNamespace(t.principal))];
   return [...new Set(all)].sort(compareStrings);
 }
 

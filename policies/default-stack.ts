@@ -72,6 +72,8 @@ export const DEFAULT_STACK: StackDefaults = {
     metricsNamespaces: ['monitoring'],
     sidecarInjection: 'enabled',
     fetcherEgress: 'native-sidecar',
+    ingressSelector: { istio: 'ingressgateway' },
+    mtls: 'strict-except-metrics',
   },
   // KEDA: the only choice that can do what the tier table asks for — cron triggers for declared traffic
   // profiles and scale to zero for batch — and it queries Prometheus directly (no adapter rule to install).

@@ -125,6 +125,6 @@ export async function deployFleet(args: DeployFleetArgs): Promise<DeployedFleet>
       `make before break: copy ${move.copy} moves from ${move.from} to ${move.to}, but ${move.from} also gains copies that route ${move.route} waits for, so it cannot wait for the route to switch; requests for ${move.copy} may fail between ${move.from}'s rollout and the switch. To avoid it, apply the move in two steps (see docs/routing.md)`,
     );
   }
-  const resources = registerFleet(result.manifests, { ...(provider ? { provider } : {}), ...(routeOrder ? { routeOrder } : {}) });
+  const resources = registerFleet(result.manifests, { ...(provider ? { provider } : {}), ...(routeOrder ? { routeOrder } : {}), externalNamespaces: [result.planned.stack.isolation.ingressNamespace] });
   return { outputs: fleetOutputs(result.planned), resources };
 }

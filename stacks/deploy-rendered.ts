@@ -111,7 +111,7 @@ export async function deployRendered(args: DeployRenderedArgs): Promise<Deployed
   let resources: RegisteredObject[];
   // readRenderedOutput refuses all that registerFleet checks, so this never throws for an accepted directory; should it, it is reported the same way.
   try {
-    resources = registerFleet(output.manifests, provider ? { provider } : {});
+    resources = registerFleet(output.manifests, { ...(provider ? { provider } : {}), externalNamespaces: [stack.isolation.ingressNamespace] });
   } catch (error) {
     if (!(error instanceof FleetRegistrationError)) throw error;
     throw refused(error.problems, args.renderedDir);

@@ -122,6 +122,8 @@ export const KUBE_KINDS: readonly KubeKind[] = [
   namespacedCustomResource('networking.istio.io/v1', 'DestinationRule'),
   namespacedCustomResource('security.istio.io/v1', 'AuthorizationPolicy'),
   namespacedCustomResource('networking.istio.io/v1alpha3', 'EnvoyFilter'),
+  namespacedCustomResource('security.istio.io/v1', 'RequestAuthentication'),
+  namespacedCustomResource('security.istio.io/v1', 'PeerAuthentication'),
   namespacedCustomResource('keda.sh/v1alpha1', 'ScaledObject'),
   namespacedCustomResource('monitoring.coreos.com/v1', 'ServiceMonitor'),
 ];

@@ -23,6 +23,15 @@ export interface RegisterFleetOptions {
    * @default - no previous placement: every VirtualService waits for every shard it routes to
    */
   readonly routeOrder?: RouteSwitchOrder;
+
+  /**
+   * Namespaces the platform owns and the fleet does not render, whose objects
+   * depend on no Namespace resource: the ingress gateway's, where the
+   * gateway's authentication objects go (`stack.isolation.ingressNamespace`).
+   *
+   * @default - none: every namespaced object's Namespace must be rendered
+   */
+  readonly externalNamespaces?: readonly string[];
 }
 
 /** One registered object. */
@@ -103,7 +112,7 @@ function identity(object: KubeObject): string {
 }
 
 /** Checks every object and names its resource; throws once with every problem. */
-function plan(manifests: readonly FleetManifest[]): Planned[] {
+function plan(manifests: readonly FleetManifest[], externalNamespaces: readonly string[]): Planned[] {
   const problems: string[] = [];
   const planned: Planned[] = [];
   const seen = new Map<string, string>();
@@ -147,9 +156,12 @@ function plan(manifests: readonly FleetManifest[]): Planned[] {
     }
   }
   const namespaces = new Set(planned.filter(isNamespace).map((p) => p.object.metadata.name));
+  const external = new Set(externalNamespaces);
   for (const p of planned) {
     const ns = p.object.metadata.namespace;
-    if (p.kind.namespaced && ns !== undefined && !namespaces.has(ns)) {
+    if (ns !== undefined && namespaces.has(ns) && external.has(ns)) {
+      problems.push(`${p.path}: ${describe(p.object)}: namespace ${ns} is both rendered and owned by the platform (externalNamespaces); it must be one or the other`);
+    } else if (p.kind.namespaced && ns !== undefined && !namespaces.has(ns) && !external.has(ns)) {
       problems.push(`${p.path}: ${describe(p.object)}: namespace ${ns} is not among the rendered objects; render its Namespace so the object can depend on it`);
     }
   }
@@ -182,7 +194,7 @@ function plan(manifests: readonly FleetManifest[]): Planned[] {
  * registerFleet(manifests, { provider });
  */
 export function registerFleet(manifests: readonly FleetManifest[], options: RegisterFleetOptions = {}): RegisteredObject[] {
-  const planned = plan(manifests);
+  const planned = plan(manifests, options.externalNamespaces ?? []);
   const base: pulumi.CustomResourceOptions = options.provider ? { provider: options.provider } : {};
   const registered: RegisteredObject[] = [];
   const namespaces = new Map<string, pulumi.CustomResource>();
@@ -196,7 +208,8 @@ export function registerFleet(manifests: readonly FleetManifest[], options: Regi
   for (const p of planned.filter(isPriorityClass)) priorityClasses.set(p.object.metadata.name, add(p, []));
   const baseDependencies = (p: Planned) => {
     const ns = p.object.metadata.namespace;
-    const dependsOn = p.kind.namespaced && ns !== undefined ? [namespaces.get(ns)!] : [];
+    const owner = ns === undefined ? undefined : namespaces.get(ns);
+    const dependsOn = p.kind.namespaced && owner !== undefined ? [owner] : [];
     const priority = priorityClassOf(p.object);
     if (priority !== undefined) dependsOn.push(priorityClasses.get(priority)!);
     return dependsOn;

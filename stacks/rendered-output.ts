@@ -12,7 +12,7 @@
  * PriorityClasses and the Namespaces' contents.
  */
 import type { FleetManifest, KubeObject } from '../constructs/render-fleet.ts';
-import { renderFleetObjects } from '../constructs/render-fleet.ts';
+import { CLUSTER_CHART, renderFleetObjects } from '../constructs/render-fleet.ts';
 import { BUDGET_ANNOTATION } from '../core/cost/fleet-cost.ts';
 import { SpecError, type SpecIssue } from '../core/errors/spec-issue.ts';
 import type { RuleOutcome } from '../core/plan/rule-outcome.ts';
@@ -58,6 +58,8 @@ export const RENDERED_KINDS: readonly RenderedKind[] = [
   kind('keda.sh/v1alpha1', 'ScaledObject'),
   kind('monitoring.coreos.com/v1', 'ServiceMonitor'),
   kind('policy/v1', 'PodDisruptionBudget'),
+  kind('security.istio.io/v1', 'RequestAuthentication'),
+  kind('security.istio.io/v1', 'PeerAuthentication'),
   kind('networking.istio.io/v1', 'DestinationRule'),
   kind('security.istio.io/v1', 'AuthorizationPolicy'),
   kind('networking.istio.io/v1alpha3', 'EnvoyFilter'),
@@ -203,12 +205,25 @@ function configMapDataBytes(object: Readonly<Record<string, unknown>>): number {
   return total;
 }
 
-/** The Namespaces and PriorityClasses the trusted fleet and stack render (`Kind/name` → object): the only cluster-scoped objects allowed. */
-function trustedClusterObjects(stack: StackConfig, teams: readonly TeamSpec[]): Map<string, KubeObject> {
+/**
+ * What the trusted fleet and stack render outside the teams' namespaces: the
+ * Namespaces and PriorityClasses (`Kind/name` → object), the only
+ * cluster-scoped objects allowed, and the ingress gateway's authentication
+ * objects (`Kind/namespace/name` → object), the only objects allowed in the
+ * gateway's namespace. They depend on the stack and the team list, never on
+ * the models, so the trusted side renders them without a plan.
+ */
+function trustedPlatformObjects(stack: StackConfig, teams: readonly TeamSpec[]): { cluster: Map<string, KubeObject>; gateway: Map<string, KubeObject> } {
   const rendered = renderFleetObjects({ stack, teams, plan: { shards: [], groups: [], lowerBound: 0, gpusAtPeakLowerBound: 0, evictions: [] } });
-  const out = new Map<string, KubeObject>();
-  for (const m of rendered) for (const o of m.objects) if (o.metadata.namespace === undefined) out.set(`${o.kind}/${o.metadata.name}`, o);
-  return out;
+  const cluster = new Map<string, KubeObject>();
+  const gateway = new Map<string, KubeObject>();
+  for (const m of rendered) {
+    for (const o of m.objects) {
+      if (o.metadata.namespace === undefined) cluster.set(`${o.kind}/${o.metadata.name}`, o);
+      else if (o.metadata.namespace === stack.isolation.ingressNamespace && m.team === '') gateway.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
+    }
+  }
+  return { cluster, gateway };
 }
 
 /** `group kind namespace name`: an object's identity in Kubernetes. */
@@ -247,7 +262,8 @@ export function checkRenderedObjects(parsed: readonly ParsedManifest[], options:
   const issues: SpecIssue[] = [];
   const namespaces = new Set(teams.map((t) => t.namespace));
   const namespaceList = [...namespaces].sort().join(', ') || 'none';
-  const trusted = trustedClusterObjects(stack, teams);
+  const { cluster: trusted, gateway: trustedGateway } = trustedPlatformObjects(stack, teams);
+  const gatewaySeen = new Set<string>();
   const tierOfClass = new Map(SLA_TIERS.map((t) => [stack.tiers[t].priorityClass.name, t]));
   const classList = [...tierOfClass.keys()].join(', ');
   const seen = new Map<string, string>();
@@ -286,7 +302,17 @@ export function checkRenderedObjects(parsed: readonly ParsedManifest[], options:
         continue;
       }
       const namespace = metadata.namespace;
-      if (rendered.namespaced) {
+      if (rendered.namespaced && typeof namespace === 'string' && trustedGateway.has(`${kind}/${namespace}/${ownName}`)) {
+        // The gateway's token check: exactly what the stack on the default branch renders, or nothing.
+        const expected = trustedGateway.get(`${kind}/${namespace}/${ownName}`)!;
+        gatewaySeen.add(`${kind}/${namespace}/${ownName}`);
+        for (const d of differences(object, expected)) {
+          refuse(
+            d.path,
+            `${d.actual === undefined ? 'is absent' : `is ${show(d.actual)}`}, where the stack renders ${d.expected === undefined ? 'no such field' : show(d.expected)} (modelfleet:auth); the ingress gateway's authentication acts for every tenant, so only the stack's own is applied: change the stack on the default branch`,
+          );
+        }
+      } else if (rendered.namespaced) {
         if (typeof namespace !== 'string' || !namespaces.has(namespace)) {
           refuse(
             ['metadata', 'namespace'],
@@ -361,6 +387,15 @@ export function checkRenderedObjects(parsed: readonly ParsedManifest[], options:
   const owners = new Map((options.models ?? []).map((m) => [m.name, namespaceOfTeam.get(m.team) ?? m.team]));
   issues.push(...checkRouteOwnership(manifests, stack, owners));
   if (options.partial) return { manifests, rules: [], issues };
+  // The gateway's token check may not be left out: without it the gateway would route requests without a token.
+  for (const [key, o] of trustedGateway) {
+    if (gatewaySeen.has(key)) continue;
+    issues.push({
+      file: `${MANIFESTS_FOLDER}/${CLUSTER_CHART}.yaml`,
+      path: [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`],
+      message: `is missing; the stack on the default branch renders it (modelfleet:auth) and the ingress gateway needs it to refuse requests without a valid token: render it as synth does`,
+    });
+  }
   // What objects depend on must be rendered too: their Namespace, their pods' PriorityClass (once per missing one).
   const missing = new Set<string>();
   for (const m of manifests) {

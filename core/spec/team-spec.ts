@@ -41,6 +41,24 @@ export interface TeamCallers {
    * @default - none
    */
   readonly principals?: readonly string[];
+  /**
+   * Workloads trusted to name some tenants without a token: each principal
+   * may call the copies of the listed tenants only (with the tenant header),
+   * and is exempt from the tenant-claim check when the stack authenticates
+   * tenants (`modelfleet:auth`). Callers in `namespaces` and `principals`
+   * present a tenant token instead.
+   *
+   * @default - none
+   */
+  readonly trusted?: readonly TrustedCaller[];
+}
+
+/** A caller trusted for named tenants (`callers.trusted`). */
+export interface TrustedCaller {
+  /** The caller's Istio principal, as in `callers.principals`. */
+  readonly principal: string;
+  /** The tenants whose copies it may call (DNS labels). */
+  readonly tenants: readonly string[];
 }
 
 /** A team declaration. */
@@ -99,7 +117,12 @@ export interface TeamSpec {
   readonly namespace: string;
   readonly quota: { readonly gpu: number; readonly cpu: number; readonly memory: number };
   /** In-mesh callers admitted besides the ingress gateway: sorted, without duplicates, empty when not declared. */
-  readonly callers: { readonly namespaces: readonly string[]; readonly principals: readonly string[] };
+  readonly callers: {
+    readonly namespaces: readonly string[];
+    readonly principals: readonly string[];
+    /** Trusted callers by principal (sorted), each with its sorted tenants; a principal listed twice has its tenants merged. */
+    readonly trusted: readonly TrustedCaller[];
+  };
   /** The declared budget, when there is one (a stack may override it: see `teamBudget()` in `core/cost/`). */
   readonly budget?: TeamBudget;
 }
@@ -164,7 +187,7 @@ const principalSchema = z.unknown().transform((value, ctx) => {
 const sortedSet = (values: readonly string[] | undefined): readonly string[] => [...new Set(values ?? [])].sort(compareStrings);
 
 /** Known fields of `callers`, for unknown-field suggestions. */
-const CALLER_FIELDS = ['namespaces', 'principals'];
+const CALLER_FIELDS = ['namespaces', 'principals', 'trusted'];
 
 const teamSchema = z.strictObject({
   name: dnsName('team name', MAX_TEAM_NAME_LENGTH, true, 'it starts every shard name, <team>-<tier>-<pool>-<n>, which Kubernetes limits to 63 characters'),
@@ -177,6 +200,14 @@ const teamSchema = z.strictObject({
     .strictObject({
       namespaces: z.array(dnsName('namespace', 63)).optional(),
       principals: z.array(principalSchema).optional(),
+      trusted: z
+        .array(
+          z.strictObject({
+            principal: principalSchema,
+            tenants: z.array(dnsName('tenant name', 63)).min(1, { message: 'lists no tenant; name the tenants whose copies the caller may call, or remove the entry' }),
+          }),
+        )
+        .optional(),
     })
     .optional(),
   budget: z.strictObject({ monthlyUsd: z.number().min(0).max(1_000_000_000) }).optional(),
@@ -190,10 +221,13 @@ export function validateTeam(input: unknown, file: string, pathPrefix: readonly 
   const parsed = teamSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     const known = (path: readonly PropertyKey[]) =>
-      path.length === 0 ? ['name', 'quota', 'callers', 'budget'] : path.length === 1 && path[0] === 'quota' ? ['gpu', 'cpu', 'memory'] : path.length === 1 && path[0] === 'callers' ? CALLER_FIELDS : [];
+      path.length === 0 ? ['name', 'quota', 'callers', 'budget'] : path.length === 1 && path[0] === 'quota' ? ['gpu', 'cpu', 'memory'] : path.length === 1 && path[0] === 'callers' ? CALLER_FIELDS : path.length === 3 && path[0] === 'callers' && path[1] === 'trusted' ? ['principal', 'tenants'] : [];
     return { issues: fromZodIssues(parsed.error.issues, input, file, pathPrefix, known) };
   }
   const d = parsed.data;
-  const callers = { namespaces: sortedSet(d.callers?.namespaces), principals: sortedSet(d.callers?.principals) };
+  const trustedTenants = new Map<string, string[]>();
+  for (const t of d.callers?.trusted ?? []) trustedTenants.set(t.principal, [...(trustedTenants.get(t.principal) ?? []), ...t.tenants]);
+  const trusted = [...trustedTenants.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([principal, tenants]) => ({ principal, tenants: sortedSet(tenants) }));
+  const callers = { namespaces: sortedSet(d.callers?.namespaces), principals: sortedSet(d.callers?.principals), trusted };
   return { spec: { file, pathPrefix, name: d.name, namespace: d.name, quota: d.quota, callers, ...(d.budget ? { budget: d.budget } : {}) }, issues: [] };
 }

@@ -231,7 +231,44 @@ export interface StackConfig {
   readonly cost: CostConfig;
   /** Time and memory the fleet's declaration files may take to load (`modelfleet:declarations`). */
   readonly declarations: DeclarationLimits;
+  /**
+   * How tenants authenticate (`modelfleet:auth`): JWTs validated at the
+   * ingress gateway and again at every shard, the tenant taken from a claim.
+   * Undefined: tenants are named by the tenant header alone.
+   */
+  readonly auth?: AuthConfig;
+  /** Whether the stack serves production traffic (`modelfleet:production`); synth warns about what production should not lack. @default false */
+  readonly production: boolean;
 }
+
+/** One identity provider whose tokens the mesh accepts (`modelfleet:auth.jwt`). */
+export interface JwtIssuerConfig {
+  /** The tokens' `iss` claim, exactly. */
+  readonly issuer: string;
+  /** Where the proxies fetch the issuer's public keys (JWKS), `https://…`. */
+  readonly jwksUri: string;
+  /** Accepted `aud` values; empty: the audience is not checked. */
+  readonly audiences: readonly string[];
+  /**
+   * Whether the shard's proxy passes the token on to Triton. The gateway
+   * always forwards it: each shard validates it again. @default false
+   */
+  readonly forwardOriginalToken: boolean;
+}
+
+/** `modelfleet:auth`: JWT-bound tenant identity. */
+export interface AuthConfig {
+  /** The accepted issuers, in the stack file's order. */
+  readonly jwt: readonly JwtIssuerConfig[];
+  /**
+   * The claim that names the token's tenant (a top-level claim of every
+   * issuer; a string, or a list of strings for a token valid for several tenants).
+   */
+  readonly tenantClaim: string;
+}
+
+/** How team namespaces require mutual TLS (`modelfleet:isolation.mtls`). */
+export type MtlsMode = 'strict' | 'strict-except-metrics' | 'unmanaged';
 
 /** `modelfleet:serving`: constants of the serving model that plans replicas and batch sizes. */
 export interface ServingConfig {
@@ -295,6 +332,21 @@ export interface IsolationConfig {
    * @default "native-sidecar"
    */
   readonly fetcherEgress: 'native-sidecar' | 'bypass-mesh';
+  /**
+   * Labels of the ingress gateway's pods: the gateway's RequestAuthentication
+   * and AuthorizationPolicy select them. @default { istio: "ingressgateway" }
+   */
+  readonly ingressSelector: Readonly<Record<string, string>>;
+  /**
+   * PeerAuthentication of every team namespace:
+   * - `strict-except-metrics`: mutual TLS required, except on Triton's metrics
+   *   port 8002 (Prometheus outside the mesh scrapes it in plain text);
+   * - `strict`: required on every port (Prometheus scrapes through the mesh);
+   * - `unmanaged`: none rendered; the mesh's own setting applies.
+   *
+   * @default "strict-except-metrics"
+   */
+  readonly mtls: MtlsMode;
 }
 
 /**
@@ -367,6 +419,27 @@ export const MAX_TRITON_BATCH_SIZE = 4096;
 
 /** An HTTP header name usable in Istio matches and as gRPC metadata: lower case token characters, no `:` pseudo-headers. */
 const headerName = z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, { message: 'must be a lower-case HTTP header name such as "x-tenant"' });
+
+/** A label key (optional DNS prefix, then a name of at most 63 characters). */
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { message: 'must be a Kubernetes label key such as "istio" or "app.kubernetes.io/name"' });
+/** A label value. */
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, { message: 'must be a Kubernetes label value (at most 63 letters, digits, "-", "_" or ".")' });
+
+/**
+ * A claim name the proxies can address: Istio reads
+ * `request.auth.claims[<name>]` in AuthorizationPolicies and
+ * `@request.auth.claims.<name>` (or `[<name>]` for a name with a dot) in
+ * VirtualService matches, so brackets, white space and quotes cannot occur.
+ */
+export const CLAIM_NAME = /^[A-Za-z0-9_:\/.-]+$/;
+
+const jwtIssuerSchema = z.strictObject({
+  issuer: z.string().min(1, { message: 'is empty; give the "iss" claim of the tokens, e.g. "https://login.example.com/"' }).regex(/^\S+$/, { message: 'contains white space; give the "iss" claim of the tokens exactly' }),
+  jwksUri: z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, { message: 'must be an https:// URL of the issuer\'s JSON Web Key Set, e.g. "https://login.example.com/.well-known/jwks.json"' }),
+  audiences: z.array(z.string().min(1)).optional(),
+  tenantClaim: z.string().regex(CLAIM_NAME, { message: 'must be the name of a top-level claim (letters, digits, "_", ":", "/", ".", "-"), e.g. "tenant"' }),
+  forwardOriginalToken: z.boolean().optional(),
+});
 
 const meshTierSchema = z
   .strictObject({
@@ -448,9 +521,17 @@ const stackSchema = z.strictObject({
       metricsNamespaces: z.array(dnsName('namespace', 63)),
       sidecarInjection: dnsName('Istio revision', 63).refine((v) => v !== 'disabled', { message: 'must be "enabled" or an Istio revision such as "stable" or "1-24-2"' }),
       fetcherEgress: z.enum(['native-sidecar', 'bypass-mesh']),
+      ingressSelector: z.record(labelKey, labelValue).refine((r) => Object.keys(r).length > 0, { message: 'must name at least one label of the ingress gateway pods, e.g. { istio: ingressgateway }' }),
+      mtls: z.enum(['strict', 'strict-except-metrics', 'unmanaged']),
     })
     .partial()
     .optional(),
+  auth: z
+    .strictObject({
+      jwt: z.union([jwtIssuerSchema, z.array(jwtIssuerSchema).min(1, { message: 'lists no issuer; give at least one, or remove modelfleet:auth' })]),
+    })
+    .optional(),
+  production: z.boolean().optional(),
   autoscaler: autoscalerSchema,
   metrics: metricsSchema,
   modelRepository: z
@@ -499,7 +580,8 @@ export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' 
   readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
 };
 
-const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving', 'cost', 'declarations'];
+const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving', 'cost', 'declarations', 'auth', 'production'];
+const JWT_FIELDS = ['issuer', 'jwksUri', 'audiences', 'tenantClaim', 'forwardOriginalToken'];
 
 /** Known fields at a path of the stack config block, for unknown-field suggestions. */
 const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
@@ -507,6 +589,9 @@ const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
   if (path.length === 1 && path[0] === 'policies') return POLICIES_FIELDS;
   if (path.length === 1 && path[0] === 'cost') return ['budgets', 'warnIncrease', 'priceMaxAgeDays'];
   if (path.length === 1 && path[0] === 'declarations') return ['timeoutSeconds', 'memoryMb'];
+  if (path.length === 1 && path[0] === 'auth') return ['jwt'];
+  if (path[0] === 'auth' && path[1] === 'jwt' && (path.length === 2 || (path.length === 3 && typeof path[2] === 'number'))) return JWT_FIELDS;
+  if (path.length === 1 && path[0] === 'isolation') return ['trustDomain', 'ingressNamespace', 'ingressServiceAccount', 'metricsNamespaces', 'sidecarInjection', 'fetcherEgress', 'ingressSelector', 'mtls'];
   if (path.length === 2 && path[0] === 'cost' && path[1] === 'warnIncrease') return ['percent', 'monthlyUsd'];
   if (path.length === 3 && path[0] === 'cost' && path[1] === 'budgets') return ['monthlyUsd'];
   if (path.length === 3 && path[0] === 'pools' && path[2] === 'price') return ['hourlyUsd', 'source', 'asOf', 'discountPercent'];
@@ -596,6 +681,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
   if (routing.tenantHeader === routing.modelHeader) {
     issues.push({ file, path: ['modelfleet:routing', 'modelHeader'], message: `${JSON.stringify(routing.modelHeader)} is also the tenant header; give the model and the tenant different headers` });
   }
+  const auth = resolveAuth(o.auth, file, issues);
   if (issues.length) return { issues };
   return {
     issues: [],
@@ -620,7 +706,40 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       serving: { ...DEFAULT_SERVING, ...(base.serving ?? {}), ...(o.serving ?? {}) },
       cost: mergeCost(base.cost, o.cost),
       declarations: { ...DEFAULT_DECLARATION_LIMITS, ...(base.declarations ?? {}), ...(o.declarations ?? {}) },
+      ...(auth ? { auth } : {}),
+      production: o.production ?? base.production ?? false,
     },
+  };
+}
+
+type AuthInput = z.output<typeof stackSchema>['auth'];
+
+/**
+ * `modelfleet:auth` as a list of issuers with one tenant claim. Issues: an
+ * issuer listed twice, and issuers that name the tenant in different claims
+ * (a token of one issuer could otherwise name a tenant in the claim another
+ * issuer uses for it).
+ */
+function resolveAuth(input: AuthInput, file: string, issues: SpecIssue[]): AuthConfig | undefined {
+  if (input === undefined) return undefined;
+  const list = Array.isArray(input.jwt) ? input.jwt : [input.jwt];
+  const at = (i: number, field: string) => (Array.isArray(input.jwt) ? ['modelfleet:auth', 'jwt', i, field] : ['modelfleet:auth', 'jwt', field]);
+  const seen = new Map<string, number>();
+  list.forEach((j, i) => {
+    const first = seen.get(j.issuer);
+    if (first !== undefined) issues.push({ file, path: at(i, 'issuer'), message: `${JSON.stringify(j.issuer)} is listed twice (also entry ${first}); give each issuer once` });
+    else seen.set(j.issuer, i);
+    if (j.tenantClaim !== list[0]!.tenantClaim) {
+      issues.push({
+        file,
+        path: at(i, 'tenantClaim'),
+        message: `${JSON.stringify(j.tenantClaim)} differs from ${JSON.stringify(list[0]!.tenantClaim)} of issuer ${JSON.stringify(list[0]!.issuer)}; every issuer must name the tenant in the same claim (map it in the identity provider), or a token of one issuer could name a tenant in the claim another one uses for it`,
+      });
+    }
+  });
+  return {
+    tenantClaim: list[0]!.tenantClaim,
+    jwt: list.map((j) => ({ issuer: j.issuer, jwksUri: j.jwksUri, audiences: [...(j.audiences ?? [])], forwardOriginalToken: j.forwardOriginalToken ?? false })),
   };
 }
 

@@ -279,7 +279,7 @@ const fleets: readonly BrokenFleet[] = [
     problems: [
       '@/models/teams.ts: [0].callers.namespaces[0]: "Checkout" is not a DNS label: use lower-case letters, digits and "-", starting and ending with a letter or digit; try "checkout"',
       '@/models/teams.ts: [0].callers.principals[0]: "spiffe://cluster.local/ns/checkout/sa/api" starts with "spiffe://"; Istio principals leave it out: write "cluster.local/ns/checkout/sa/api"',
-      '@/models/teams.ts: [0].callers.serviceAccounts: unknown field "serviceAccounts"; remove it (known fields: namespaces, principals)',
+      '@/models/teams.ts: [0].callers.serviceAccounts: unknown field "serviceAccounts"; remove it (known fields: namespaces, principals, trusted)',
     ],
   },
   // Files that do not load or do not export a model

@@ -30,11 +30,11 @@ describe('renderFleet', () => {
       kind: 'Kustomization',
       resources: ['manifests/_cluster.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml'],
     });
-    // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange and three NetworkPolicies per team;
-    // ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PDB, DestinationRule, two
-    // AuthorizationPolicies and the gRPC guard EnvoyFilter per shard; one VirtualService per model (embedder,
-    // txn-scorer, ranker, query-parser).
-    expect(objectCount).toBe(3 + 2 * 6 + 2 * 10 + 4);
+    // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange, three NetworkPolicies and two
+    // PeerAuthentications per team; ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PDB,
+    // DestinationRule, two AuthorizationPolicies and the gRPC guard EnvoyFilter per shard; one VirtualService per
+    // model (embedder, txn-scorer, ranker, query-parser).
+    expect(objectCount).toBe(3 + 2 * 8 + 2 * 10 + 4);
   });
 
   it('renders one PriorityClass per tier, cluster-scoped, that the shards\' pods use', () => {
@@ -66,6 +66,8 @@ describe('renderFleet', () => {
       'NetworkPolicy/fraud-default-deny-ingress',
       'NetworkPolicy/fraud-allow-inference',
       'NetworkPolicy/fraud-allow-metrics',
+      'PeerAuthentication/fraud-mtls',
+      'PeerAuthentication/fraud-shard-metrics',
       'ConfigMap/fraud-realtime-gpu-l4-1',
       'Deployment/fraud-realtime-gpu-l4-1',
       'Service/fraud-realtime-gpu-l4-1',

@@ -27,10 +27,10 @@ const GRPC = '/inference.GRPCInferenceService/';
 /** Team fraud of the small fleet, with callers. */
 const fraud: TeamSpec = {
   ...teams[0]!,
-  callers: { namespaces: ['payments'], principals: ['cluster.local/ns/checkout/sa/checkout-api'] },
+  callers: { namespaces: ['payments'], principals: ['cluster.local/ns/checkout/sa/checkout-api'], trusted: [] },
 };
 /** Team fraud without callers. */
-const fraudAlone: TeamSpec = { ...teams[0]!, callers: { namespaces: [], principals: [] } };
+const fraudAlone: TeamSpec = { ...teams[0]!, callers: { namespaces: [], principals: [], trusted: [] } };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 function synth(shard: Shard = gpuShard, team: TeamSpec = fraud, extra: { maxRulesPerPolicy?: number; maxBytesPerPolicy?: number } = {}) {
@@ -117,7 +117,7 @@ describe('ShardAuthorization', () => {
 
   it('uses the stack\'s tenant and model headers', () => {
     const custom = { ...stack, routing: { ...stack.routing, tenantHeader: 'x-org', modelHeader: 'x-model-name' } };
-    const keys = [...shardAllowRules(gpuShard, custom, fraud), ...shardGuardRules(gpuShard, custom)].flatMap((r) => (r.when ?? []).map((c) => c.key));
+    const keys = [...shardAllowRules(gpuShard, custom, fraud), ...shardGuardRules(gpuShard, custom, fraud)].flatMap((r) => (r.when ?? []).map((c) => c.key));
     expect(new Set(keys)).toEqual(new Set(['request.headers[x-org]', 'request.headers[x-model-name]']));
   });
 
@@ -158,14 +158,14 @@ describe('ShardAuthorization', () => {
   });
 
   it('renders only the control-API guard for a shard without tenanted copies', () => {
-    const search = { ...teams[1]!, callers: { namespaces: [], principals: [] } };
+    const search = { ...teams[1]!, callers: { namespaces: [], principals: [], trusted: [] } };
     const [, guard] = synth(cpuShard, search).objects;
     expect(guard.spec.rules).toHaveLength(1);
     expect(guard.spec.rules[0].when).toBeUndefined();
   });
 
   it('refuses a shard of another team, naming the construct path', () => {
-    const search = { ...teams[1]!, callers: { namespaces: [], principals: [] } };
+    const search = { ...teams[1]!, callers: { namespaces: [], principals: [], trusted: [] } };
     expect(() => synth(gpuShard, search)).toThrow(/^\[test\/fraud-realtime-gpu-l4-1-authz\] shard fraud-realtime-gpu-l4-1 belongs to team fraud \(namespace fraud\), not search/);
   });
 
@@ -233,8 +233,8 @@ describe('ShardAuthorization on large shards', () => {
         expect(JSON.stringify(o).length).toBeLessThan(256 * 1024);
       }
       expect(allow.flatMap((o) => o.spec.rules)).toEqual(shardAllowRules(shard, stack, fraud));
-      expect(guard.flatMap((o) => o.spec.rules)).toEqual(shardGuardRules(shard, stack));
-      for (const r of [...shardAllowRules(shard, stack, fraud), ...shardGuardRules(shard, stack)]) {
+      expect(guard.flatMap((o) => o.spec.rules)).toEqual(shardGuardRules(shard, stack, fraud));
+      for (const r of [...shardAllowRules(shard, stack, fraud), ...shardGuardRules(shard, stack, fraud)]) {
         expect(r.to![0]!.operation!.paths!.length).toBeLessThanOrEqual(MAX_VALUES_PER_RULE);
         for (const c of r.when ?? []) expect((c.values ?? []).length).toBeLessThanOrEqual(MAX_VALUES_PER_RULE);
       }

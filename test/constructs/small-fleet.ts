@@ -81,8 +81,8 @@ export const cpuShard: Shard = {
 
 /** The two teams. */
 export const teams: readonly TeamSpec[] = [
-  { file: 'models/teams.ts', pathPrefix: [0], name: 'fraud', namespace: 'fraud', quota: { gpu: 4, cpu: 32000, memory: 128 * Gi }, callers: { namespaces: [], principals: [] } },
-  { file: 'models/teams.ts', pathPrefix: [1], name: 'search', namespace: 'search', quota: { gpu: 0, cpu: 16000, memory: 64 * Gi }, callers: { namespaces: [], principals: [] } },
+  { file: 'models/teams.ts', pathPrefix: [0], name: 'fraud', namespace: 'fraud', quota: { gpu: 4, cpu: 32000, memory: 128 * Gi }, callers: { namespaces: [], principals: [], trusted: [] } },
+  { file: 'models/teams.ts', pathPrefix: [1], name: 'search', namespace: 'search', quota: { gpu: 0, cpu: 16000, memory: 64 * Gi }, callers: { namespaces: [], principals: [], trusted: [] } },
 ];
 
 /** The plan of the two shards. */

@@ -10,7 +10,7 @@ import { defaultStack, gpuShard, teams } from './small-fleet.ts';
 const stack = defaultStack();
 const fraud: TeamSpec = {
   ...teams[0]!,
-  callers: { namespaces: ['payments', 'checkout'], principals: ['cluster.local/ns/risk/sa/scorer', 'cluster.local/ns/checkout/sa/api'] },
+  callers: { namespaces: ['payments', 'checkout'], principals: ['cluster.local/ns/risk/sa/scorer', 'cluster.local/ns/checkout/sa/api'], trusted: [] },
 };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -82,7 +82,7 @@ describe('TeamNetworkPolicy', () => {
 
   it('admits only the gateway namespace when the team has no callers, and follows the stack', () => {
     const custom = { ...stack, isolation: { ...stack.isolation, ingressNamespace: 'gateways', metricsNamespaces: ['prometheus', 'monitoring', 'prometheus'] } };
-    const alone = { ...fraud, callers: { namespaces: [], principals: [] } };
+    const alone = { ...fraud, callers: { namespaces: [], principals: [], trusted: [] } };
     expect(inferenceNamespaces(alone, custom)).toEqual(['gateways']);
     expect(synth(alone, custom).named('allow-metrics').spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(['monitoring', 'prometheus']);
   });

@@ -20,7 +20,7 @@ const GATEWAY = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-a
 const CHECKOUT = 'cluster.local/ns/checkout/sa/checkout-api';
 const GRPC = '/inference.GRPCInferenceService/';
 
-const fraud: TeamSpec = { ...teams[0]!, callers: { namespaces: ['payments'], principals: [CHECKOUT] } };
+const fraud: TeamSpec = { ...teams[0]!, callers: { namespaces: ['payments'], principals: [CHECKOUT], trusted: [] } };
 
 /** The small fleet's GPU shard plus a copy for tenant `acmecorp`, whose name starts with another tenant's. */
 const shard: Shard = (() => {

@@ -123,8 +123,40 @@ describe('stack config', () => {
       metricsNamespaces: ['monitoring'],
       sidecarInjection: 'stable',
       fetcherEgress: 'bypass-mesh',
+      ingressSelector: { istio: 'ingressgateway' },
+      mtls: 'strict-except-metrics',
     });
     expect(stack!.tiers.realtime.mesh.maxRequests).toBe(1024);
+    expect(stack!.auth).toBeUndefined();
+    expect(stack!.production).toBe(false);
+  });
+
+  it('resolves modelfleet:auth: one issuer or several, one tenant claim, the token kept from Triton unless asked', () => {
+    const one = { issuer: 'https://login.example.com/', jwksUri: 'https://login.example.com/jwks.json', tenantClaim: 'tenant' };
+    expect(resolveStack('x', 'Pulumi.x.yaml', { auth: { jwt: one }, production: true }, DEFAULT_STACK).stack).toMatchObject({
+      production: true,
+      auth: { tenantClaim: 'tenant', jwt: [{ issuer: 'https://login.example.com/', jwksUri: 'https://login.example.com/jwks.json', audiences: [], forwardOriginalToken: false }] },
+    });
+    const two = { ...one, issuer: 'https://partner.example.org', jwksUri: 'https://partner.example.org/keys', audiences: ['inference'], forwardOriginalToken: true };
+    expect(resolveStack('x', 'Pulumi.x.yaml', { auth: { jwt: [one, two] } }, DEFAULT_STACK).stack!.auth!.jwt.map((j) => [j.issuer, j.audiences, j.forwardOriginalToken])).toEqual([
+      ['https://login.example.com/', [], false],
+      ['https://partner.example.org', ['inference'], true],
+    ]);
+  });
+
+  it('names the key, the value and the fix for a bad modelfleet:auth', () => {
+    const issues = (input: unknown) => resolveStack('x', 'Pulumi.x.yaml', input, DEFAULT_STACK).issues.map((i) => `${i.file}: ${i.path.join('.')}: ${i.message}`);
+    const one = { issuer: 'https://login.example.com/', jwksUri: 'https://login.example.com/jwks.json', tenantClaim: 'tenant' };
+    expect(issues({ auth: { jwt: [one, { ...one, tenantClaim: 'org' }] } })).toEqual([
+      'Pulumi.x.yaml: modelfleet:auth.jwt.1.issuer: "https://login.example.com/" is listed twice (also entry 0); give each issuer once',
+      'Pulumi.x.yaml: modelfleet:auth.jwt.1.tenantClaim: "org" differs from "tenant" of issuer "https://login.example.com/"; every issuer must name the tenant in the same claim (map it in the identity provider), or a token of one issuer could name a tenant in the claim another one uses for it',
+    ]);
+    expect(issues({ auth: { jwt: { ...one, jwksUri: 'http://login.example.com/jwks.json' } } })[0]).toMatch(/^Pulumi\.x\.yaml: modelfleet:auth\.jwt\.jwksUri: .*must be an https:\/\/ URL/);
+    expect(issues({ auth: { jwt: { ...one, tenantClaim: 'claims[tenant]' } } })[0]).toMatch(/^Pulumi\.x\.yaml: modelfleet:auth\.jwt\.tenantClaim: .*top-level claim/);
+    expect(issues({ auth: { jwt: { ...one, tennantClaim: 'tenant' } } }).join('\n')).toContain('modelfleet:auth.jwt.tennantClaim: unknown field "tennantClaim"; did you mean "tenantClaim"?');
+    expect(issues({ auth: { jwt: [] } })).toEqual(['Pulumi.x.yaml: modelfleet:auth.jwt: must list at least 1 entry']);
+    expect(issues({ isolation: { mtls: 'STRICT' } })[0]).toMatch(/^Pulumi\.x\.yaml: modelfleet:isolation\.mtls: /);
+    expect(issues({ isolation: { ingressSelector: {} } })[0]).toMatch(/modelfleet:isolation\.ingressSelector: must name at least one label/);
   });
 
   it('rejects header names, injection values, fetcher egress modes and mesh limits it cannot render', () => {

@@ -13,8 +13,8 @@ describe('validateTeam: callers', () => {
   it('defaults to no callers when the field is left out (teams.ts files written before it stay valid)', () => {
     const { spec, issues } = validateTeam(defineTeam({ name: 'fraud', quota }), FILE, [0]);
     expect(issues).toEqual([]);
-    expect(spec!.callers).toEqual({ namespaces: [], principals: [] });
-    expect(validateTeam({ name: 'fraud', quota, callers: {} }, FILE, [0]).spec!.callers).toEqual({ namespaces: [], principals: [] });
+    expect(spec!.callers).toEqual({ namespaces: [], principals: [], trusted: [] });
+    expect(validateTeam({ name: 'fraud', quota, callers: {} }, FILE, [0]).spec!.callers).toEqual({ namespaces: [], principals: [], trusted: [] });
   });
 
   it('sorts and deduplicates namespaces and principals', () => {
@@ -34,7 +34,43 @@ describe('validateTeam: callers', () => {
     expect(spec!.callers).toEqual({
       namespaces: ['checkout', 'payments'],
       principals: ['cluster.local/ns/checkout/sa/checkout-api', 'cluster.local/ns/risk/sa/scorer'],
+      trusted: [],
     });
+  });
+
+  it('keeps trusted callers by principal, tenants sorted and merged', () => {
+    const { spec, issues } = validateTeam(
+      {
+        name: 'fraud',
+        quota,
+        callers: {
+          trusted: [
+            { principal: 'cluster.local/ns/batch/sa/nightly', tenants: ['globex', 'acme'] },
+            { principal: 'cluster.local/ns/audit/sa/replayer', tenants: ['acme'] },
+            { principal: 'cluster.local/ns/batch/sa/nightly', tenants: ['acme', 'initech'] },
+          ],
+        },
+      },
+      FILE,
+      [0],
+    );
+    expect(issues).toEqual([]);
+    expect(spec!.callers.trusted).toEqual([
+      { principal: 'cluster.local/ns/audit/sa/replayer', tenants: ['acme'] },
+      { principal: 'cluster.local/ns/batch/sa/nightly', tenants: ['acme', 'globex', 'initech'] },
+    ]);
+  });
+
+  it('names file, field, value and fix for a bad trusted caller', () => {
+    const text = problems({
+      name: 'fraud',
+      quota,
+      callers: { trusted: [{ principal: 'spiffe://cluster.local/ns/batch/sa/x', tenants: [] }, { principal: 'cluster.local/ns/batch/sa/y', tenants: ['Acme'], tenant: 'x' }] },
+    });
+    expect(text).toContain('[0].callers.trusted[0].principal: "spiffe://cluster.local/ns/batch/sa/x" starts with "spiffe://"');
+    expect(text).toContain('[0].callers.trusted[0].tenants: must list at least 1 entry');
+    expect(text).toContain('[0].callers.trusted[1].tenants[0]:');
+    expect(text).toContain('[0].callers.trusted[1].tenant: unknown field "tenant"; did you mean "tenants"?');
   });
 
   it('accepts a foreign trust domain and dotted ServiceAccount names', () => {
@@ -75,12 +111,12 @@ describe('validateTeam: callers', () => {
     expect(problems({ name: 'fraud', quota, caller: {} })).toBe('models/teams.ts: [0].caller: unknown field "caller"; did you mean "callers"?');
     expect(problems({ name: 'fraud', quota, callers: { namespace: ['payments'] } })).toBe('models/teams.ts: [0].callers.namespace: unknown field "namespace"; did you mean "namespaces"?');
     expect(problems({ name: 'fraud', quota, callers: { serviceAccounts: [] } })).toBe(
-      'models/teams.ts: [0].callers.serviceAccounts: unknown field "serviceAccounts"; remove it (known fields: namespaces, principals)',
+      'models/teams.ts: [0].callers.serviceAccounts: unknown field "serviceAccounts"; remove it (known fields: namespaces, principals, trusted)',
     );
     expect(problems({ name: 'fraud', quota, callers: { namespaces: 'payments' } })).toBe(
       'models/teams.ts: [0].callers.namespaces: expected a list, got "payments"; write a list such as ["payments"]',
     );
-    expect(problems({ name: 'fraud', quota, callers: ['payments'] })).toMatch(/^models\/teams.ts: \[0\]\.callers: expected an object, got an array; write an object \{ namespaces, principals \}$/);
+    expect(problems({ name: 'fraud', quota, callers: ['payments'] })).toMatch(/^models\/teams.ts: \[0\]\.callers: expected an object, got an array; write an object \{ namespaces, principals, trusted \}$/);
   });
 });
 

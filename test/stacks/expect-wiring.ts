@@ -28,6 +28,8 @@ export const TYPE_TOKENS: Readonly<Record<string, string>> = {
   'networking.istio.io/v1alpha3 EnvoyFilter': 'kubernetes:networking.istio.io/v1alpha3:EnvoyFilter',
   'keda.sh/v1alpha1 ScaledObject': 'kubernetes:keda.sh/v1alpha1:ScaledObject',
   'monitoring.coreos.com/v1 ServiceMonitor': 'kubernetes:monitoring.coreos.com/v1:ServiceMonitor',
+  'security.istio.io/v1 RequestAuthentication': 'kubernetes:security.istio.io/v1:RequestAuthentication',
+  'security.istio.io/v1 PeerAuthentication': 'kubernetes:security.istio.io/v1:PeerAuthentication',
 };
 
 /** Type token of provider resources. */
@@ -83,7 +85,15 @@ export function expectRegisteredAsSynthesized(registrations: readonly Registrati
       expect(r.dependencies, name).toEqual([]);
       continue;
     }
-    expect(ns, name).toBe((o.metadata.labels as Record<string, string> | undefined)?.['modelfleet.io/team']);
+    const team = (o.metadata.labels as Record<string, string> | undefined)?.['modelfleet.io/team'];
+    if (team === undefined) {
+      // The ingress gateway's authentication: in the platform's namespace, which the fleet does not render, so it depends on nothing.
+      expect(['RequestAuthentication', 'AuthorizationPolicy'], name).toContain(o.kind);
+      expect(objects.some((n) => n.kind === 'Namespace' && n.metadata.name === ns), name).toBe(false);
+      expect(r.dependencies, name).toEqual([]);
+      continue;
+    }
+    expect(ns, name).toBe(team);
     const priority = (o as { spec?: { template?: { spec?: { priorityClassName?: string } } } }).spec?.template?.spec?.priorityClassName;
     const expected = [urnOf(TYPE_TOKENS['v1 Namespace']!, ns!), ...(priority === undefined ? [] : [urnOf(TYPE_TOKENS['scheduling.k8s.io/v1 PriorityClass']!, priority)])];
     if (o.kind === 'VirtualService') {

@@ -138,7 +138,7 @@ describe('the program with modelfleet:renderedDir', () => {
         subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'fraud' }],
       };
       expect(await refusal((dir) => append(dir, 'fraud.yaml', binding))).toMatchInlineSnapshot(`
-        "manifests/fraud.yaml: ["ClusterRoleBinding/fraud-admin"]: kind ClusterRoleBinding (rbac.authorization.k8s.io/v1) is not one the fleet renders (Namespace, PriorityClass, ResourceQuota, LimitRange, NetworkPolicy, ConfigMap, Deployment, Service, HorizontalPodAutoscaler, ScaledObject, ServiceMonitor, PodDisruptionBudget, DestinationRule, AuthorizationPolicy, EnvoyFilter, VirtualService); remove it: the platform applies objects of other kinds outside the fleet
+        "manifests/fraud.yaml: ["ClusterRoleBinding/fraud-admin"]: kind ClusterRoleBinding (rbac.authorization.k8s.io/v1) is not one the fleet renders (Namespace, PriorityClass, ResourceQuota, LimitRange, NetworkPolicy, ConfigMap, Deployment, Service, HorizontalPodAutoscaler, ScaledObject, ServiceMonitor, PodDisruptionBudget, RequestAuthentication, PeerAuthentication, DestinationRule, AuthorizationPolicy, EnvoyFilter, VirtualService); remove it: the platform applies objects of other kinds outside the fleet
         modelfleet: 1 problem found in the rendered output <dir>; nothing was applied"
       `);
     });
@@ -222,7 +222,7 @@ describe('the program with modelfleet:renderedDir', () => {
       const bomb = `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\n  namespace: fraud\nlol:\n${levels.map((l) => `  ${l}\n`).join('')}`;
       const message = await refusal((dir) => writeFileSync(join(dir, 'manifests', 'fraud.yaml'), readFileSync(join(dir, 'manifests', 'fraud.yaml'), 'utf8') + bomb));
       expect(message).toMatch(
-        /^manifests\/fraud\.yaml: -: document 27 \(line \d+\): uses 72 YAML aliases \(\*name\); synth never writes aliases, and expanding them can exhaust memory \(the "billion laughs" attack\); write every value out\nmodelfleet: 1 problem found/,
+        /^manifests\/fraud\.yaml: -: document 29 \(line \d+\): uses 72 YAML aliases \(\*name\); synth never writes aliases, and expanding them can exhaust memory \(the "billion laughs" attack\); write every value out\nmodelfleet: 1 problem found/,
       );
     });
 

@@ -36,10 +36,16 @@ describe('registerFleet on a synthesized fleet', () => {
     // The default stack scales with KEDA; an HPA stack's autoscalers join the same fleet so every mapped kind is covered.
     const hpaStack = resolvePlatformStack('hpa', { autoscaler: { kind: 'hpa' }, metrics: { exposure: 'annotations' } });
     const hpas = renderFleetObjects({ stack: hpaStack, teams: planned.fleet.teams, plan: planned.plan }).map((m) => m.objects.filter((o) => o.kind === 'HorizontalPodAutoscaler'));
-    const manifests = rendered.map((m, i) => ({ ...m, objects: [...m.objects, ...hpas[i]!] }));
+    // So are the RequestAuthentications of a stack that authenticates tenants: the shards' in each team namespace, and
+    // the ingress gateway's, with its AuthorizationPolicy, in the gateway's namespace (which the fleet does not render).
+    const authStack = resolvePlatformStack('auth', { auth: { jwt: { issuer: 'https://login.example.com/', jwksUri: 'https://login.example.com/jwks.json', tenantClaim: 'tenant' } } });
+    const auth = renderFleetObjects({ stack: authStack, teams: planned.fleet.teams, plan: planned.plan }).map((m) =>
+      m.objects.filter((o) => o.kind === 'RequestAuthentication' || (m.team === '' && o.metadata.namespace !== undefined)),
+    );
+    const manifests = rendered.map((m, i) => ({ ...m, objects: [...m.objects, ...hpas[i]!, ...auth[i]!] }));
     objects = manifests.flatMap((m) => m.objects);
     const provider = new k8s.Provider('test-cluster', { context: 'test-cluster' });
-    registered = registerFleet(manifests, { provider });
+    registered = registerFleet(manifests, { provider, externalNamespaces: ['istio-system'] });
     providerUrn = await valueOf(provider.urn);
     await Promise.all(registered.map((r) => valueOf(r.resource.urn)));
     await recorder.waitFor(objects.length + 1);
@@ -50,8 +56,9 @@ describe('registerFleet on a synthesized fleet', () => {
     // 3 PriorityClasses; per team (docai, fraud, search) a Namespace, ResourceQuota, LimitRange and 3 NetworkPolicies;
     // per shard (2 fraud, 1 search) a ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PodDisruptionBudget,
     // DestinationRule, 2 AuthorizationPolicies, the gRPC guard EnvoyFilter and the HPA stack's HorizontalPodAutoscaler;
-    // a VirtualService per model (3).
-    expect(objects).toHaveLength(3 + 3 * 6 + 3 * 11 + 3);
+    // a VirtualService per model (3); per team 2 PeerAuthentications and the auth stack's RequestAuthentication; the
+    // gateway's RequestAuthentication and AuthorizationPolicy.
+    expect(objects).toHaveLength(3 + 3 * 9 + 3 * 11 + 3 + 2);
     expect(new Set(objects.map((o) => `${o.apiVersion} ${o.kind}`))).toEqual(new Set(Object.keys(TYPE_TOKENS)));
     expect(KUBE_KINDS.map((k) => `${k.apiVersion} ${k.kind}`).sort()).toEqual(Object.keys(TYPE_TOKENS).sort());
   });
@@ -73,6 +80,7 @@ describe('registerFleet on a synthesized fleet', () => {
     for (const r of resources) {
       const metadata = r.inputs.metadata as { name: string; namespace?: string; labels: Record<string, string> };
       if (r.type === TYPE_TOKENS['v1 Namespace'] || r.type === TYPE_TOKENS['scheduling.k8s.io/v1 PriorityClass']) expect(metadata.namespace).toBeUndefined();
+      else if (metadata.labels['modelfleet.io/team'] === undefined) expect(metadata.namespace, r.name).toBe('istio-system');
       else expect(metadata.namespace, r.name).toBe(metadata.labels['modelfleet.io/team']);
     }
   });
@@ -86,7 +94,7 @@ describe('registerFleet on a synthesized fleet', () => {
     for (const r of resources.filter((r) => r.type !== TYPE_TOKENS['networking.istio.io/v1 VirtualService'])) {
       const ns = (r.inputs.metadata as { namespace?: string }).namespace;
       const priority = (r.inputs as { spec?: { template?: { spec?: { priorityClassName?: string } } } }).spec?.template?.spec?.priorityClassName;
-      const expected = [...(ns === undefined ? [] : [namespaceUrns.get(ns)]), ...(priority === undefined ? [] : [classUrns.get(priority)])];
+      const expected = [...(ns === undefined || ns === 'istio-system' ? [] : [namespaceUrns.get(ns)]), ...(priority === undefined ? [] : [classUrns.get(priority)])];
       expect(r.dependencies, r.name).toEqual(expected);
       if (r.type === TYPE_TOKENS['apps/v1 Deployment']) expect(priority, r.name).toMatch(/^modelfleet-/);
     }
@@ -124,7 +132,7 @@ describe('registerFleet on a synthesized fleet', () => {
       // Exactly what the engine was sent, in order.
       const sent = resources.find((s) => s.name === r.name && s.type === TYPE_TOKENS[`${r.object.apiVersion} ${r.object.kind}`])!;
       expect(await Promise.all(r.dependsOn.map((d) => valueOf(d.urn))), r.name).toEqual(sent.dependencies);
-      if (ns === undefined) expect(r.dependsOn).toEqual([]);
+      if (ns === undefined || ns === 'istio-system') expect(r.dependsOn).toEqual([]);
       else {
         expect(r.dependsOn, r.name).toHaveLength(r.object.kind === 'Deployment' ? 2 : r.object.kind === 'VirtualService' ? 6 : 1);
         expect(await valueOf(r.dependsOn[0]!.urn)).toMatch(new RegExp(`::kubernetes:core/v1:Namespace::Namespace/${ns}$`));
@@ -151,9 +159,12 @@ describe('registerFleet on a synthesized fleet', () => {
       'shard search/search-interactive-cpu-std-1',
       'routes',
     ]);
-    expect(registered.filter((r) => group(r.object) === 'team objects').map((r) => r.object.kind)).toEqual(
-      ['docai', 'fraud', 'search'].flatMap(() => ['ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy']),
-    );
+    // The gateway's authentication (manifests/_cluster.yaml) first, then each team's, in manifest order.
+    expect(registered.filter((r) => group(r.object) === 'team objects').map((r) => r.object.kind)).toEqual([
+      'RequestAuthentication',
+      'AuthorizationPolicy',
+      ...['docai', 'fraud', 'search'].flatMap(() => ['ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PeerAuthentication', 'PeerAuthentication', 'RequestAuthentication']),
+    ]);
   });
 
   it('registers every resource with the given provider', () => {
@@ -173,6 +184,9 @@ describe('registerFleet on a synthesized fleet', () => {
         "docai/NetworkPolicy/docai-allow-inference",
         "docai/NetworkPolicy/docai-allow-metrics",
         "docai/NetworkPolicy/docai-default-deny-ingress",
+        "docai/PeerAuthentication/docai-mtls",
+        "docai/PeerAuthentication/docai-shard-metrics",
+        "docai/RequestAuthentication/docai-jwt",
         "docai/ResourceQuota/docai-quota",
         "fraud/AuthorizationPolicy/fraud-batch-gpu-l4-1",
         "fraud/AuthorizationPolicy/fraud-batch-gpu-l4-1-tenant-guard",
@@ -192,8 +206,11 @@ describe('registerFleet on a synthesized fleet', () => {
         "fraud/NetworkPolicy/fraud-allow-inference",
         "fraud/NetworkPolicy/fraud-allow-metrics",
         "fraud/NetworkPolicy/fraud-default-deny-ingress",
+        "fraud/PeerAuthentication/fraud-mtls",
+        "fraud/PeerAuthentication/fraud-shard-metrics",
         "fraud/PodDisruptionBudget/fraud-batch-gpu-l4-1",
         "fraud/PodDisruptionBudget/fraud-realtime-gpu-l4-1",
+        "fraud/RequestAuthentication/fraud-jwt",
         "fraud/ResourceQuota/fraud-quota",
         "fraud/ScaledObject/fraud-batch-gpu-l4-1",
         "fraud/ScaledObject/fraud-realtime-gpu-l4-1",
@@ -203,6 +220,8 @@ describe('registerFleet on a synthesized fleet', () => {
         "fraud/ServiceMonitor/fraud-realtime-gpu-l4-1",
         "fraud/VirtualService/merchant-risk",
         "fraud/VirtualService/txn-scorer",
+        "istio-system/AuthorizationPolicy/modelfleet-require-jwt",
+        "istio-system/RequestAuthentication/modelfleet-jwt",
         "search/AuthorizationPolicy/search-interactive-cpu-std-1",
         "search/AuthorizationPolicy/search-interactive-cpu-std-1-tenant-guard",
         "search/ConfigMap/search-interactive-cpu-std-1",
@@ -214,7 +233,10 @@ describe('registerFleet on a synthesized fleet', () => {
         "search/NetworkPolicy/search-allow-inference",
         "search/NetworkPolicy/search-allow-metrics",
         "search/NetworkPolicy/search-default-deny-ingress",
+        "search/PeerAuthentication/search-mtls",
+        "search/PeerAuthentication/search-shard-metrics",
         "search/PodDisruptionBudget/search-interactive-cpu-std-1",
+        "search/RequestAuthentication/search-jwt",
         "search/ResourceQuota/search-quota",
         "search/ScaledObject/search-interactive-cpu-std-1",
         "search/Service/search-interactive-cpu-std-1",

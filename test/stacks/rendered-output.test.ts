@@ -271,11 +271,11 @@ describe('a tampered synth output', () => {
   it('refuses what exceeds a limit: files, bytes per file and in total, objects, depth', () => {
     expect(check(() => {}, { maxFiles: 3 })).toMatchInlineSnapshot(`"manifests: -: holds 4 entries, above the limit of 3 (synth writes one file per team and _cluster.yaml); nothing was read"`);
     expect(check(() => {}, { maxFileBytes: 20_000 })).toMatchInlineSnapshot(`
-      "manifests/fraud.yaml: -: is 57,911 bytes, above the limit of 20,000 bytes per manifest file; nothing in it was read
-      manifests/search.yaml: -: is 27,934 bytes, above the limit of 20,000 bytes per manifest file; nothing in it was read"
+      "manifests/fraud.yaml: -: is 58,537 bytes, above the limit of 20,000 bytes per manifest file; nothing in it was read
+      manifests/search.yaml: -: is 28,566 bytes, above the limit of 20,000 bytes per manifest file; nothing in it was read"
     `);
-    expect(check(() => {}, { maxTotalBytes: 60_000 })).toMatchInlineSnapshot(`"manifests/fraud.yaml: -: brings the manifests to 61,700 bytes, above the limit of 60,000 bytes for all files together; it and the files after it were not read"`);
-    expect(check(() => {}, { maxObjects: 30 })).toMatchInlineSnapshot(`"manifests/fraud.yaml: -: document 22 (line 1223): brings the objects to more than 30, the limit across all files; it and the files after it were not read"`);
+    expect(check(() => {}, { maxTotalBytes: 60_000 })).toMatchInlineSnapshot(`"manifests/fraud.yaml: -: brings the manifests to 62,952 bytes, above the limit of 60,000 bytes for all files together; it and the files after it were not read"`);
+    expect(check(() => {}, { maxObjects: 30 })).toMatchInlineSnapshot(`"manifests/fraud.yaml: -: document 20 (line 1114): brings the objects to more than 30, the limit across all files; it and the files after it were not read"`);
     // 70 levels, and 20,000: deep enough to overflow the stack if yaml composed it.
     const deep = `${'{"a":'.repeat(70)}1${'}'.repeat(70)}`;
     const deeper = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
@@ -285,7 +285,7 @@ describe('a tampered synth output', () => {
     });
     expect(message).toMatchInlineSnapshot(`
       "manifests/deep.yaml: -: the document at line 1 is nested more than 64 levels deep (rendered objects nest about 10); nothing in the file was read
-      manifests/deeper.yaml: -: the document at line 823 is nested more than 64 levels deep (rendered objects nest about 10); nothing in the file was read"
+      manifests/deeper.yaml: -: the document at line 854 is nested more than 64 levels deep (rendered objects nest about 10); nothing in the file was read"
     `);
   });
 
@@ -298,5 +298,79 @@ describe('a tampered synth output', () => {
         writeFileSync(join(dir, 'manifests', 'empty.yaml'), '# nothing\n---\n');
       }),
     ).toMatchInlineSnapshot(`"manifests: -: holds no objects; synth always renders the tiers' PriorityClasses and a Namespace per team, so <dir> is not a synth output"`);
+  });
+});
+
+describe("the ingress gateway's authentication in a synth output (a stack with modelfleet:auth)", () => {
+  let synth: SynthResult;
+  let artifact: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    const values = {
+      routing: { gateway: 'istio-ingress/inference-gateway' },
+      auth: { jwt: [{ issuer: 'https://login.modelfleet.internal/', jwksUri: 'https://login.modelfleet.internal/.well-known/jwks.json', tenantClaim: 'tenant' }] },
+    };
+    synth = await synthFleet({ modelsDir: 'test/stacks/fleet/models', stackConfig: { name: 'auth', source: 'Pulumi.auth.yaml', values }, cwd: ROOT });
+    artifact = join(base, 'dist-auth');
+    writeOutputAtomically(artifact, synth.files);
+  });
+
+  function check(tamper: (dir: string) => void): string {
+    const dir = join(base, `auth-tampered-${++n}`);
+    cpSync(artifact, dir, { recursive: true });
+    tamper(dir);
+    try {
+      readRenderedOutput(dir, { stack: synth.planned.stack, teams: synth.planned.fleet.teams, models: synth.planned.fleet.models, shownAs: '<dir>' });
+      return 'accepted';
+    } catch (error) {
+      if (!(error instanceof SpecError)) throw error;
+      return error.message;
+    }
+  }
+  const cluster = (dir: string, change: (objects: KubeObject[]) => KubeObject[]) => {
+    const path = join(dir, 'manifests', '_cluster.yaml');
+    writeFileSync(path, toYamlDocuments(change(readObjects(path))));
+  };
+
+  it("is accepted unchanged, with the gateway's objects in the gateway's namespace", () => {
+    const gateway = readObjects(join(artifact, 'manifests', '_cluster.yaml')).filter((o) => o.metadata.namespace !== undefined);
+    expect(gateway.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'RequestAuthentication istio-ingress/modelfleet-jwt',
+      'AuthorizationPolicy istio-ingress/modelfleet-require-jwt',
+    ]);
+    expect(check(() => {})).toBe('accepted');
+  });
+
+  it('refuses a changed issuer, a loosened token check, a left-out check and another policy in the gateway namespace', () => {
+    const message = check((dir) =>
+      cluster(dir, (objects) =>
+        objects
+          .map((o) => {
+            if (o.kind === 'RequestAuthentication') {
+              const copy = structuredClone(o) as KubeObject & { spec: { jwtRules: { issuer: string; jwksUri: string }[] } };
+              copy.spec.jwtRules[0]!.issuer = 'https://attacker.example.com/';
+              copy.spec.jwtRules[0]!.jwksUri = 'https://attacker.example.com/jwks.json';
+              return copy;
+            }
+            return o;
+          })
+          .filter((o) => o.kind !== 'AuthorizationPolicy')
+          .concat([
+            {
+              apiVersion: 'security.istio.io/v1',
+              kind: 'AuthorizationPolicy',
+              metadata: { name: 'allow-all', namespace: 'istio-ingress' },
+              spec: { action: 'ALLOW', rules: [{}] },
+            },
+          ]),
+      ),
+    );
+    expect(message).toContain(
+      'manifests/_cluster.yaml: ["RequestAuthentication/modelfleet-jwt"].spec.jwtRules[0].issuer: is "https://attacker.example.com/", where the stack renders "https://login.modelfleet.internal/" (modelfleet:auth); the ingress gateway\'s authentication acts for every tenant, so only the stack\'s own is applied: change the stack on the default branch',
+    );
+    expect(message).toContain('["RequestAuthentication/modelfleet-jwt"].spec.jwtRules[0].jwksUri: is "https://attacker.example.com/jwks.json"');
+    expect(message).toContain('manifests/_cluster.yaml: ["AuthorizationPolicy/istio-ingress/modelfleet-require-jwt"]: is missing; the stack on the default branch renders it (modelfleet:auth)');
+    expect(message).toMatch(/\["AuthorizationPolicy\/allow-all"\]\.metadata\.namespace: is "istio-ingress", not the namespace of a team of the fleet/);
   });
 });
