@@ -26,6 +26,18 @@
  * documented rules. Unknown condition keys, which Istio silently ignores,
  * throw here.
  *
+ * JWT claims (`request.auth.claims[a][b]`, `request.auth.audiences` = the
+ * `aud` claim, `request.auth.presenter` = the `azp` claim) are matched the
+ * way Istio builds them (pilot/pkg/security/authz/model/generator.go,
+ * matcher/metadata.go): against the JWT payload metadata, a string claim
+ * matching directly and a list claim matching when any element matches
+ * ("An Istio authorization policy supports both string typed and
+ * list-of-string typed JWT claims", authz-jwt task). An absent claim (or no
+ * JWT) has no value: `values` fails, `notValues` holds. Claims of other types
+ * are undocumented and throw `unsupported`. Pass the claims as the matchers
+ * see them (`authenticate(...).claims`: `scope`/`permission` already split
+ * into lists).
+ *
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  * @see https://istio.io/latest/docs/concepts/security/#authorization
  * @see https://istio.io/latest/docs/reference/config/security/conditions/
@@ -130,6 +142,15 @@ export interface AuthzRequest {
    * @default - unknown; a policy that looks at it throws
    */
   readonly requestPrincipal?: string | null;
+  /**
+   * The validated JWT claims as Istio's matchers see them
+   * (`authenticate(...).claims`); `null` for a request without JWT. Also the
+   * source of `request.auth.audiences` (`aud`) and `request.auth.presenter`
+   * (`azp`), and of `requestPrincipal` (`iss/sub`) when that is not given.
+   *
+   * @default - unknown; a policy that looks at claims throws
+   */
+  readonly claims?: Readonly<Record<string, unknown>> | null;
   /** `Host` / `:authority` as sent (may include a port). */
   readonly host: string;
   readonly method: string;
@@ -252,6 +273,7 @@ interface Attributes {
   readonly namespace?: string;
   readonly ip?: string;
   readonly requestPrincipal?: string | null;
+  readonly claims?: Readonly<Record<string, unknown>> | null;
   readonly host: string;
   readonly method: string;
   readonly path: string;
@@ -316,7 +338,7 @@ function sourceMatches(src: AuthzSource, a: Attributes, loc: MeshErrorLocation):
       r,
       'requestPrincipals',
       () => {
-        const rp = need(a.requestPrincipal, 'request.auth.principal (requestPrincipal; null = no JWT)', loc);
+        const rp = need(a.requestPrincipal, 'request.auth.principal (requestPrincipal or claims; null = no JWT)', loc);
         return anyOf(rp ?? undefined, (p, v, l) => matchAuthzString(p, v, false, l));
       },
       loc,
@@ -356,18 +378,84 @@ function operationMatches(op: AuthzOperation, a: Attributes, loc: MeshErrorLocat
   );
 }
 
-function conditionValue(key: string, a: Attributes, loc: MeshErrorLocation): { value: string | undefined; match: (p: string, v: string | undefined) => boolean } {
+interface ConditionValue {
+  /** The attribute's values; empty when absent. A condition matches when a pattern matches any of them. */
+  readonly values: readonly string[];
+  readonly match: (pattern: string, value: string) => boolean;
+}
+
+/**
+ * The claim names of a `request.auth.claims[a][b]` key, parsed like Istio's
+ * `extractNameInNestedBrackets` (pilot/pkg/security/authz/model/util.go):
+ * `[a.b/c]` is one name, `[a][b]` a nested path.
+ */
+export function parseClaimKey(key: string, loc?: MeshErrorLocation): readonly string[] {
+  const s = key.slice('request.auth.claims'.length);
+  const single = (): string[] => {
+    if (!s.startsWith('[') || !s.endsWith(']')) {
+      throw new MeshEvaluationError('invalid', `condition key "${key}": expecting request.auth.claims[<NAME>] or request.auth.claims[<NAME>][<NESTED>]`, loc);
+    }
+    return [s.slice(1, -1)];
+  };
+  const names: string[] = [];
+  for (let begin = 0; begin < s.length; ) {
+    let end = -1;
+    if (s[begin] === '[') {
+      for (let i = begin + 1; i < s.length; i += 1) {
+        if (s[i] === '[') break;
+        if (s[i] === ']') {
+          end = i;
+          break;
+        }
+      }
+    }
+    if (end === -1) return single();
+    names.push(s.slice(begin + 1, end));
+    begin = end + 1;
+  }
+  if (names.length === 0) return single();
+  return names;
+}
+
+/**
+ * The string values of a JWT claim for Istio's metadata list matcher: a
+ * string is one value, a list of strings its elements, an absent claim none.
+ */
+export function claimValues(claims: Readonly<Record<string, unknown>> | null, path: readonly string[], what: string, loc?: MeshErrorLocation): readonly string[] {
+  if (claims === null) return [];
+  let cur: unknown = claims;
+  for (const name of path) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, name)) return [];
+    cur = (cur as Record<string, unknown>)[name];
+  }
+  if (typeof cur === 'string') return [cur];
+  if (Array.isArray(cur) && cur.every((v) => typeof v === 'string')) return cur as string[];
+  const type = Array.isArray(cur) ? 'a list with non-string elements' : cur === null ? 'null' : typeof cur;
+  throw new MeshEvaluationError(
+    'unsupported',
+    `${what} is ${type}; Istio documents string and list-of-string claims only (Envoy's string matcher never matches other types)`,
+    loc,
+  );
+}
+
+function conditionValue(key: string, a: Attributes, loc: MeshErrorLocation): ConditionValue {
   const header = /^request\.headers\[(.+)\]$/.exec(key);
-  const plain = (p: string, v: string | undefined) => matchAuthzString(p, v, false, loc);
-  if (header) return { value: a.headers.get(header[1]!.toLowerCase()), match: plain };
+  const plain = (p: string, v: string) => matchAuthzString(p, v, false, loc);
+  const one = (v: string | undefined): readonly string[] => (v === undefined ? [] : [v]);
+  const claims = (): Readonly<Record<string, unknown>> | null => need(a.claims, 'JWT claims (claims; null = no JWT)', loc);
+  if (header) return { values: one(a.headers.get(header[1]!.toLowerCase())), match: plain };
+  if (key.startsWith('request.auth.claims')) {
+    const path = parseClaimKey(key, loc);
+    return { values: claimValues(claims(), path, `claim ${path.map((n) => `[${n}]`).join('')}`, loc), match: plain };
+  }
   switch (key) {
     case 'source.namespace':
-      return { value: a.namespace, match: plain };
+      return { values: one(a.namespace), match: plain };
     case 'source.principal':
-      return { value: a.principal, match: plain };
+      return { values: one(a.principal), match: plain };
     case 'destination.port':
       return {
-        value: a.port,
+        values: [a.port],
         match: (p, v) => {
           if (!/^\d+$/.test(p)) throw new MeshEvaluationError('invalid', `destination.port value ${JSON.stringify(p)} must be a number`, loc);
           return p === v;
@@ -375,14 +463,17 @@ function conditionValue(key: string, a: Attributes, loc: MeshErrorLocation): { v
       };
     case 'source.ip': {
       const ip = need(a.ip, 'source.ip', loc);
-      return { value: ip, match: (p, v) => ipInBlock(p, v!, loc) };
+      return { values: [ip], match: (p, v) => ipInBlock(p, v, loc) };
     }
     case 'request.auth.principal': {
-      const rp = need(a.requestPrincipal, 'request.auth.principal (requestPrincipal; null = no JWT)', loc);
-      return { value: rp ?? undefined, match: plain };
+      const rp = need(a.requestPrincipal, 'request.auth.principal (requestPrincipal or claims; null = no JWT)', loc);
+      return { values: one(rp ?? undefined), match: plain };
     }
+    case 'request.auth.audiences':
+      return { values: claimValues(claims(), ['aud'], 'request.auth.audiences (claim aud)', loc), match: plain };
+    case 'request.auth.presenter':
+      return { values: claimValues(claims(), ['azp'], 'request.auth.presenter (claim azp)', loc), match: plain };
     default:
-      if (key.startsWith('request.auth.')) throw new MeshEvaluationError('unsupported', `condition key "${key}" (JWT claims) is not modelled`, loc);
       throw new MeshEvaluationError(
         'unsupported',
         `condition key "${key}" is not modelled (Istio silently ignores unsupported keys, which would make this policy match differently than it reads)`,
@@ -394,9 +485,15 @@ function conditionValue(key: string, a: Attributes, loc: MeshErrorLocation): { v
 function conditionMatches(c: AuthzCondition, a: Attributes, loc: MeshErrorLocation): boolean {
   if (typeof c.key !== 'string') throw new MeshEvaluationError('invalid', 'condition key is required', loc);
   if (c.values === undefined && c.notValues === undefined) throw new MeshEvaluationError('invalid', 'at least one of values or notValues must be set', loc);
-  const { value, match } = conditionValue(c.key, a, loc);
-  if (c.values !== undefined && !c.values.some((p) => match(p, value))) return false;
-  if (c.notValues !== undefined && c.notValues.some((p) => match(p, value))) return false;
+  const { values, match } = conditionValue(c.key, a, loc);
+  const any = (patterns: readonly string[]) =>
+    patterns.some((p) => {
+      // Validate the pattern even when there is no value to compare.
+      if (values.length === 0) matchAuthzString(p, undefined, false, loc);
+      return values.some((v) => match(p, v));
+    });
+  if (c.values !== undefined && !any(c.values)) return false;
+  if (c.notValues !== undefined && any(c.notValues)) return false;
   return true;
 }
 
@@ -460,6 +557,7 @@ function attributesOf(request: AuthzRequest, options: AuthorizeOptions): Attribu
     headers.set(key, v);
   }
   const { principal, ip } = request.source;
+  const requestPrincipal = requestPrincipalOf(request);
   const derived = principal === undefined ? undefined : namespaceFromPrincipal(principal);
   if (request.source.namespace !== undefined) {
     if (principal === undefined) {
@@ -478,8 +576,30 @@ function attributesOf(request: AuthzRequest, options: AuthorizeOptions): Attribu
     ...(principal === undefined ? {} : { principal }),
     ...(derived === undefined ? {} : { namespace: derived }),
     ...(ip === undefined ? {} : { ip }),
-    ...(request.requestPrincipal === undefined ? {} : { requestPrincipal: request.requestPrincipal }),
+    ...(requestPrincipal === undefined ? {} : { requestPrincipal }),
+    ...(request.claims === undefined ? {} : { claims: request.claims }),
   };
+}
+
+/**
+ * `request.auth.principal`: as given, or `iss/sub` from the claims. Istio
+ * matches `requestPrincipals` on the `iss` and `sub` claims separately,
+ * splitting each pattern at its last `/` (generator.go), so the joined string
+ * is only faithful when `sub` is a non-empty string without `/`.
+ */
+function requestPrincipalOf(request: AuthzRequest): string | null | undefined {
+  const { claims } = request;
+  if (claims === undefined) return request.requestPrincipal;
+  if (claims !== null && (typeof claims !== 'object' || Array.isArray(claims))) {
+    throw new MeshEvaluationError('invalid', 'claims must be an object (or null for no JWT)');
+  }
+  let derived: string | null | undefined;
+  if (claims === null) derived = null;
+  else if (typeof claims.iss === 'string' && typeof claims.sub === 'string' && claims.sub !== '' && !claims.sub.includes('/')) derived = `${claims.iss}/${claims.sub}`;
+  if (request.requestPrincipal !== undefined && derived !== undefined && request.requestPrincipal !== derived) {
+    throw new MeshEvaluationError('invalid', `requestPrincipal ${JSON.stringify(request.requestPrincipal)} disagrees with the claims (${JSON.stringify(derived)})`);
+  }
+  return request.requestPrincipal ?? derived;
 }
 
 /**

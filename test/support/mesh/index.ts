@@ -15,3 +15,5 @@ export * from './destination-rule.ts';
 export * from './authorization.ts';
 export * from './network-policy.ts';
 export * from './upstream-request.ts';
+export * from './request-authentication.ts';
+export * from './peer-authentication.ts';

@@ -29,6 +29,15 @@ export interface UpstreamRequestProps {
    * @default - unknown
    */
   readonly requestPrincipal?: string | null;
+  /**
+   * The JWT claims the workload's proxy validated (`authenticate(...).claims`
+   * at the workload, e.g. from the token the gateway forwarded), or `null`
+   * for none. Not the gateway's claims: each proxy validates the token it
+   * receives.
+   *
+   * @default - unknown
+   */
+  readonly claims?: Readonly<Record<string, unknown>> | null;
 }
 
 /** The request as the destination workload's proxy sees it. */
@@ -41,5 +50,6 @@ export function upstreamRequest(props: UpstreamRequestProps): AuthzRequest {
     port: props.workloadPort,
     headers: props.destination.requestHeaders,
     ...(props.requestPrincipal === undefined ? {} : { requestPrincipal: props.requestPrincipal }),
+    ...(props.claims === undefined ? {} : { claims: props.claims }),
   };
 }

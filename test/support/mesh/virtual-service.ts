@@ -28,6 +28,13 @@
  *   https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRewrite
  * - Weights: an integer per destination; a single destination gets all traffic.
  *   https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRouteDestination
+ * - JWT claims: a `headers` / `withoutHeaders` key `@request.auth.claims.a.b`
+ *   or `@request.auth.claims[a][b]` matches the validated JWT claims, never an
+ *   HTTP header; string and list-of-string claims (a list matches when an
+ *   element matches); gateways only.
+ *   https://istio.io/latest/docs/tasks/security/authentication/jwt-route/
+ *   istio/api security/v1beta1/request_authentication.proto (routing on `@request.auth.claims`)
+ *   istio/istio pkg/jwt/routing.go (key syntax), pilot/pkg/security/authz/matcher/metadata.go (list or string)
  *
  * Anything ambiguous or unmodelled throws `MeshEvaluationError` instead of guessing.
  */
@@ -194,6 +201,16 @@ export interface HttpRequest {
    * @default - unknown; a rule that matches on `scheme` throws
    */
   readonly scheme?: string;
+  /**
+   * The validated JWT claims as the gateway's matchers see them
+   * (`authenticate(...).claims`, with `scope`/`permission` split into lists);
+   * `null` for a request without a valid JWT. Read only by `@request.auth.claims`
+   * header keys. Pair it with `authenticate(...).headers` as `headers`: the
+   * router sees the request after the JWT filter.
+   *
+   * @default - unknown; a rule that matches on a claim throws
+   */
+  readonly authClaims?: Readonly<Record<string, unknown>> | null;
 }
 
 /** Properties of a gRPC call, for `grpcRequest`. */
@@ -206,6 +223,8 @@ export interface GrpcCall {
   readonly headers?: Readonly<Record<string, string>>;
   readonly port?: number;
   readonly scheme?: string;
+  /** See `HttpRequest.authClaims`. */
+  readonly authClaims?: Readonly<Record<string, unknown>> | null;
 }
 
 /**
@@ -222,6 +241,7 @@ export function grpcRequest(call: GrpcCall): HttpRequest {
     headers: { 'content-type': 'application/grpc', te: 'trailers', ...call.headers },
     ...(call.port === undefined ? {} : { port: call.port }),
     ...(call.scheme === undefined ? {} : { scheme: call.scheme }),
+    ...(call.authClaims === undefined ? {} : { authClaims: call.authClaims }),
   };
 }
 
@@ -502,6 +522,7 @@ interface RequestView {
   readonly headers: ReadonlyMap<string, string>;
   readonly port?: number;
   readonly scheme?: string;
+  readonly authClaims?: Readonly<Record<string, unknown>> | null;
 }
 
 const MATCH_FIELDS = new Set([
@@ -548,10 +569,59 @@ function checkHeaderMatchNotAmbiguous(sm: StringMatch, loc: MeshErrorLocation): 
   return k;
 }
 
+const CLAIM_KEY = '@request.auth.claims';
+
+/**
+ * The claim path of a `@request.auth.claims` header key, parsed like Istio's
+ * `jwt.ToRoutingClaim` (istio/istio pkg/jwt/routing.go): the prefix is
+ * case-insensitive; `.a.b` splits on dots; `[a][b]` splits on `][` (for names
+ * with dots). `undefined` for keys that are not `@`-keys at all.
+ *
+ * @throws MeshEvaluationError (`unsupported`) for other `@` keys and malformed claim keys.
+ */
+export function routingClaimPath(headerKey: string, loc?: MeshErrorLocation): readonly string[] | undefined {
+  if (!headerKey.startsWith('@')) return undefined;
+  if (!headerKey.toLowerCase().startsWith(CLAIM_KEY)) {
+    throw new MeshEvaluationError('unsupported', `header key "${headerKey}": "@" keys other than @request.auth.claims are not supported`, loc);
+  }
+  const name = headerKey.slice(CLAIM_KEY.length);
+  if (name.startsWith('.') && name.length > 1) return name.slice(1).split('.');
+  if (name.startsWith('[') && name.endsWith(']') && name.length > 2) return name.slice(1, -1).split('][');
+  throw new MeshEvaluationError(
+    'unsupported',
+    `header key "${headerKey}" is not a claim key (@request.auth.claims.<name> or @request.auth.claims[<name>]); Istio would match it as an HTTP header named "${headerKey}"`,
+    loc,
+  );
+}
+
+/** Whether a claim condition matches (string claim, or any element of a list-of-string claim). */
+function claimMatches(sm: StringMatch, path: readonly string[], req: RequestView, vsBoundToMesh: boolean, loc: MeshErrorLocation): boolean {
+  if (vsBoundToMesh) {
+    throw new MeshEvaluationError(
+      'unsupported',
+      'a rule that matches on @request.auth.claims is also bound to "mesh": "The use of matches against JWT claim metadata is only supported in Gateways"',
+      loc,
+    );
+  }
+  const k = checkHeaderMatchNotAmbiguous(sm, loc);
+  if (k === undefined) throw new MeshEvaluationError('ambiguous', 'a presence match {} on a JWT claim is undocumented', loc);
+  if (req.authClaims === undefined) throw new MeshEvaluationError('invalid', 'the rule matches on a JWT claim; give request.authClaims (null = no JWT)', loc);
+  if (req.authClaims === null) return false;
+  let cur: unknown = req.authClaims;
+  for (const name of path) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, name)) return false;
+    cur = (cur as Record<string, unknown>)[name];
+  }
+  if (typeof cur === 'string') return matchString(sm, cur, { location: loc });
+  if (Array.isArray(cur) && cur.every((v) => typeof v === 'string')) return cur.some((v: string) => matchString(sm, v, { location: loc }));
+  const type = Array.isArray(cur) ? 'a list with non-string elements' : cur === null ? 'null' : typeof cur;
+  throw new MeshEvaluationError('unsupported', `claim ${path.join('.')} is ${type}; the jwt-route task supports string and list-of-string claims only`, loc);
+}
+
 function matchBlock(
   block: HTTPMatchRequest,
   req: RequestView,
-  ctx: { gateway: string; vsNamespace: string; options: RouteAtGatewayOptions },
+  ctx: { gateway: string; vsNamespace: string; vsBoundToMesh: boolean; options: RouteAtGatewayOptions },
   loc: MeshErrorLocation,
 ): boolean {
   const at = (field: string): MeshErrorLocation => ({ object: loc.object, field: `${loc.field}.${field}` });
@@ -584,10 +654,17 @@ function matchBlock(
   if (block.method !== undefined && !matchString(block.method, req.method, { location: at('method') })) return false;
   if (block.authority !== undefined && !matchString(block.authority, req.authority, { location: at('authority') })) return false;
 
+  // The rule is bound to `mesh` too unless this block's `gateways` leaves it out.
+  const boundToMesh = ctx.vsBoundToMesh && (block.gateways === undefined || block.gateways.includes('mesh'));
   for (const [rawName, sm] of Object.entries(block.headers ?? {})) {
     const name = rawName.toLowerCase();
     if (IGNORED_HEADER_KEYS.has(name)) continue; // "The keys uri, scheme, method, and authority will be ignored."
     const hloc = at(`headers[${JSON.stringify(rawName)}]`);
+    const claim = routingClaimPath(rawName, hloc);
+    if (claim !== undefined) {
+      if (!claimMatches(sm, claim, req, boundToMesh, hloc)) return false;
+      continue;
+    }
     const k = checkHeaderMatchNotAmbiguous(sm, hloc);
     const value = req.headers.get(name);
     if (k === undefined) {
@@ -600,6 +677,12 @@ function matchBlock(
   for (const [rawName, sm] of Object.entries(block.withoutHeaders ?? {})) {
     const name = rawName.toLowerCase();
     const hloc = at(`withoutHeaders[${JSON.stringify(rawName)}]`);
+    const claim = routingClaimPath(rawName, hloc);
+    if (claim !== undefined) {
+      // Istio inverts the metadata matcher: no JWT or no such claim satisfies withoutHeaders.
+      if (claimMatches(sm, claim, req, boundToMesh, hloc)) return false;
+      continue;
+    }
     const k = checkHeaderMatchNotAmbiguous(sm, hloc);
     const value = req.headers.get(name);
     if (value === undefined) {
@@ -848,6 +931,7 @@ export function routeAtGateway(
     headers: headerMap(request.headers),
     ...(request.port === undefined ? {} : { port: request.port }),
     ...(request.scheme === undefined ? {} : { scheme: request.scheme }),
+    ...(request.authClaims === undefined ? {} : { authClaims: request.authClaims }),
   };
   const selection = selectVirtualHost(virtualServices, gateway, request.authority, options);
   if (selection.domain === undefined) {
@@ -859,7 +943,8 @@ export function routeAtGateway(
     const loc = { object: describeObject(flat.vs, 'VirtualService'), field: `spec.http[${flat.routeIndex}]` };
     if (isCatchAll(flat.route)) return act(flat, undefined, req, { options });
     for (const [mi, block] of flat.route.match!.entries()) {
-      if (matchBlock(block, req, { gateway, vsNamespace, options }, { ...loc, field: `${loc.field}.match[${mi}]` })) {
+      const vsBoundToMesh = isBoundToGateway(flat.vs, 'mesh');
+      if (matchBlock(block, req, { gateway, vsNamespace, vsBoundToMesh, options }, { ...loc, field: `${loc.field}.match[${mi}]` })) {
         return act(flat, mi, req, { options });
       }
     }
