@@ -42,10 +42,10 @@ export async function runSynth(options: SynthCommandOptions, io: CliIo): Promise
     const warnings = [...result.warnings, ...advisoryViolations(result.rules)];
     if (warnings.length) {
       io.err(formatIssues(warnings).split('\n').map((line) => `warning: ${line}`).join('\n'));
-      const prices = result.warnings.length;
-      const advisory = warnings.length - prices;
+      const stack = result.warnings.length;
+      const advisory = warnings.length - stack;
       const rules = 'from advisory rules (see "Rule results" in summary.md)';
-      const about = prices && advisory ? `(${prices} about prices; ${advisory} ${rules})` : prices ? 'about prices' : rules;
+      const about = stack && advisory ? `(${stack} about the stack; ${advisory} ${rules})` : stack ? 'about the stack' : rules;
       io.err(`modelfleet: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} ${about}`);
     }
     io.out(result.consoleSummary);

@@ -17,6 +17,7 @@ import { renderFleet, type FleetManifest } from './render-fleet.ts';
 import { byKey } from '../core/util/compare.ts';
 import { SpecError, type SpecIssue } from '../core/errors/spec-issue.ts';
 import { pricingDay, stalePriceWarnings } from '../core/cost/check-prices.ts';
+import { authWarnings } from '../core/stack/auth-warnings.ts';
 import { reportHtml } from '../core/report/report-html.ts';
 import type { RuleOutcome } from '../core/plan/rule-outcome.ts';
 import { mandatoryViolations, runPlatformRules } from '../policies/rules/run-platform-rules.ts';
@@ -90,7 +91,7 @@ export interface SynthResult {
    * advisory violations are warnings; a mandatory one fails synth instead.
    */
   readonly rules: readonly RuleOutcome[];
-  /** Warnings that are not rule outcomes (stale prices): printed, never written into the output. */
+  /** Warnings about the stack that are not rule outcomes (stale prices, a production stack without tenant authentication): printed, never written into the output. */
   readonly warnings: readonly SpecIssue[];
 }
 
@@ -144,6 +145,6 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
     lockfile: { path: lockPath, shownAs, ...(previous ? { previous } : {}), next, text: serializeLock(next) },
     diff,
     rules: ruleOutcomes,
-    warnings: stalePriceWarnings(planned.plan, stack, options.today ?? pricingDay()),
+    warnings: [...stalePriceWarnings(planned.plan, stack, options.today ?? pricingDay()), ...authWarnings(stack)],
   };
 }

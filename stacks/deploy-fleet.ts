@@ -114,8 +114,8 @@ export async function deployFleet(args: DeployFleetArgs): Promise<DeployedFleet>
   }
   // Advisory rule violations: warnings in the preview, as synth prints them.
   for (const issue of advisoryViolations(result.rules)) pulumi.log.warn(`advisory rule: ${formatIssues([issue])}`);
-  // Stale prices: warnings in the preview, as synth prints them.
-  for (const issue of result.warnings) pulumi.log.warn(`price: ${formatIssues([issue])}`);
+  // Stale prices, a production stack without tenant authentication: warnings in the preview, as synth prints them.
+  for (const issue of result.warnings) pulumi.log.warn(`stack: ${formatIssues([issue])}`);
   // The very objects behind synth's manifest files.
   const provider = typeof args.provider === 'function' ? args.provider() : args.provider;
   const previous = args.previousPlacement ? asPlacement(await args.previousPlacement()) : undefined;

@@ -57,7 +57,7 @@ describe('the price book in the stack', () => {
       const fresh = runCliProcess(['synth', '--out', join(dir, 'fresh')], process.cwd(), { SOURCE_DATE_EPOCH: String(Date.parse('2026-08-01T00:00:00Z') / 1000) });
       expect(stale.code).toBe(0);
       expect(stale.stderr).toContain('warning: (embedded default stack): modelfleet:pools.gpu-l4.price.asOf: 2026-07-20 is 316 days old');
-      expect(stale.stderr).toContain('modelfleet: 3 warnings about prices');
+      expect(stale.stderr).toContain('modelfleet: 3 warnings about the stack');
       expect(fresh.stderr).toBe('');
       expect(readTree(join(dir, 'stale'))).toEqual(readTree(join(dir, 'fresh')));
     });

@@ -164,7 +164,7 @@ describe('synth output is byte-identical', () => {
   it('(d) under another time zone and locale (TZ=Pacific/Kiritimati, LC_ALL=tr_TR.UTF-8), a clock in 2100 and another Math.random', () => {
     // In 2100 every price of the stack is stale: synth says so on stderr, and writes the same bytes.
     const stale = runs['tz-locale-clock']!.stderr;
-    expect(stale).toMatch(/^(warning: \(embedded default stack\): modelfleet:pools\.[\w-]+\.price\.asOf: 2026-07-20 is \d+ days old .*\n){3}modelfleet: 3 warnings about prices\n$/);
+    expect(stale).toMatch(/^(warning: \(embedded default stack\): modelfleet:pools\.[\w-]+\.price\.asOf: 2026-07-20 is \d+ days old .*\n){3}modelfleet: 3 warnings about the stack\n$/);
     expectSameFiles(runs['tz-locale-clock']!, baseline, stale);
     // The printed summary does not depend on them either.
     expect(runs['tz-locale-clock']!.stdout.replace(/tz-locale-clock/g, 'baseline')).toBe(baseline.stdout);
