@@ -129,8 +129,9 @@ function blockKeys(vs: VirtualService): readonly BlockKey[] | 'any' {
     for (const m of rule.match ?? []) {
       const uri = m.uri as { exact?: string; prefix?: string; regex?: string } | undefined;
       if (!uri || m.ignoreUriCase || uri.regex !== undefined || (uri.exact === undefined && uri.prefix === undefined)) any = true;
+      // `@request.auth.claims…` keys match the validated token, not a header: left to the evaluator.
       const headers = Object.entries((m.headers ?? {}) as Record<string, { exact?: string; regex?: string }>)
-        .filter(([, c]) => c.exact !== undefined || c.regex !== undefined)
+        .filter(([name, c]) => !name.startsWith('@') && (c.exact !== undefined || c.regex !== undefined))
         .map(([name, c]) => [name.toLowerCase(), c.exact !== undefined ? { exact: c.exact } : { regex: compileRe2(c.regex!, { fullMatch: true }) }] as const);
       const id = JSON.stringify([uri?.exact, uri?.prefix, Object.entries(m.headers ?? {})]);
       keys.set(id, { ...(uri?.exact !== undefined ? { exact: uri.exact } : {}), ...(uri?.prefix !== undefined ? { prefix: uri.prefix } : {}), headers });
