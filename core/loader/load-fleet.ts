@@ -235,6 +235,22 @@ export async function collectFleet(modelsDir: string, options: LoadFleetOptions 
       models.push(spec);
     });
   }
+  // A trusted caller is admitted to the copies of the tenants it lists: each must be a tenant of a model of its team.
+  if (issues.length === 0) {
+    for (const team of teams) {
+      const known = [...new Set(models.filter((m) => m.team === team.name).flatMap((m) => (m.tenants ?? []).map((t) => t.name)))].sort(compareStrings);
+      for (const { principal, tenants } of team.callers.trusted) {
+        for (const tenant of tenants.filter((t) => !known.includes(t))) {
+          const hint = suggest(tenant, known);
+          issues.push({
+            file: team.file,
+            path: [...team.pathPrefix, 'callers', 'trusted'],
+            message: `tenant ${JSON.stringify(tenant)} of ${principal} is not a tenant of any model of team ${team.name}${hint ? ` (did you mean "${hint}"?)` : ''}; a trusted caller reaches only the copies of the tenants it lists, so name tenants of the team's models${known.length ? ` (${known.join(', ')})` : ' (the team has no tenanted model)'}`,
+          });
+        }
+      }
+    }
+  }
   if (issues.length === 0 && models.length === 0) {
     issues.push({ file: rootShown, path: [], message: `the fleet declares no models; add ${rootShown}/<team>/<model>.ts with export default defineModel({...})` });
   }

@@ -282,6 +282,12 @@ const fleets: readonly BrokenFleet[] = [
       '@/models/teams.ts: [0].callers.serviceAccounts: unknown field "serviceAccounts"; remove it (known fields: namespaces, principals, trusted)',
     ],
   },
+  {
+    name: 'unknown-trusted-tenant',
+    problems: [
+      '@/models/teams.ts: [0].callers.trusted: tenant "globexx" of cluster.local/ns/audit/sa/replayer is not a tenant of any model of team fraud (did you mean "globex"?); a trusted caller reaches only the copies of the tenants it lists, so name tenants of the team\'s models (acme, globex)',
+    ],
+  },
   // Files that do not load or do not export a model
   { name: 'syntax-error', problems: ['@/models/fraud/txn-scorer.ts: -: failed to load: syntax error at line 6, column 2: Expected "}" but found "tier"'] },
   { name: 'throws-on-import', problems: ['@/models/fraud/txn-scorer.ts: -: failed to load: it threw SyntaxError at line 3: Unexpected token \'o\', "not json" is not valid JSON; make the file load without throwing'] },
