@@ -70,6 +70,13 @@ function errorResponse(status: 403 | 404, message: string): Pick<HttpRoute, 'dir
  * model that no tenant rule took (unknown tenant, or no tenant header); in a
  * split model the tenant header values of this part's key space.
  *
+ * With `modelfleet:auth`, every tenant rule also matches the validated
+ * token's tenant claim (`@request.auth.claims.<claim>`, which Istio reads at
+ * gateways from the gateway's RequestAuthentication), so a tenant's copy is
+ * routed to only when the header and the token both name the tenant; the
+ * `unknown-tenant` rule then answers 403, since the caller is authenticated
+ * but its token is not for a copy that the header names.
+ *
  * Istio cannot rewrite the path per weighted destination, so a canary split
  * is a match on the request id rather than route weights: `canaryBuckets()`
  * of 4096 buckets, i.e. the declared weight to within 0.013 percentage points.

@@ -197,6 +197,16 @@ export function trustedCallersByTenant(team: TeamSpec): Map<string, string[]> {
  * Rules 1–3 admit only `allowedSources()`. Paths within a rule are in
  * Triton-name order; a rule with more than `MAX_VALUES_PER_RULE` paths,
  * models or tenants is spread over several rules.
+ *
+ * With `modelfleet:auth`, the sources also need a valid token
+ * (`requestPrincipals: ["*"]`), each tenant rule also needs the token's
+ * tenant claim to be the tenant (`request.auth.claims[<claim>]`), and the
+ * tenanted gRPC rules are per tenant (the tenant's models on the shard) rather
+ * than per model, so that the claim and the tenant header can be required
+ * together. Whatever the stack, a tenant with trusted callers
+ * (`callers.trusted`) gets rules of its own after its rule: the trusted
+ * principals, the tenant's paths (HTTP) or models (gRPC) and its tenant
+ * header, without a token.
  */
 export function shardAllowRules(shard: Shard, stack: StackConfig, team: TeamSpec): Rule[] {
   const { tenantHeader, modelHeader } = stack.routing;
@@ -259,7 +269,11 @@ export function shardAllowRules(shard: Shard, stack: StackConfig, team: TeamSpec
  *    copy of it is on the shard;
  * 4. any gRPC method when the model header names a tenanted model and the
  *    request has no tenant header;
- * 5. Triton's server-wide control APIs (`TRITON_HTTP_CONTROL_PATHS`,
+ * 5. with `modelfleet:auth`, per tenant (in name order): any request whose
+ *    tenant header is the tenant and whose token's tenant claim is not
+ *    (`notValues`, so no token or no claim is denied too), from every source
+ *    but the tenant's trusted callers (`notPrincipals`);
+ * 6. Triton's server-wide control APIs (`TRITON_HTTP_CONTROL_PATHS`,
  *    `TRITON_GRPC_CONTROL_METHODS`), always.
  *
  * Long path and model lists are spread over several rules as in
@@ -268,8 +282,11 @@ export function shardAllowRules(shard: Shard, stack: StackConfig, team: TeamSpec
  * Rules 2 and 4 restate what 1 and 3 already deny: Istio turns `notValues`
  * into a negated header match, and a header match fails on a missing header,
  * so its negation holds. They make the "no header, no access" guarantee
- * explicit instead of resting on that reading. The rules have no `from`:
- * they hold for every source, the gateway included.
+ * explicit instead of resting on that reading. Rules 1–4 and 6 have no
+ * `from`: they hold for every source, the gateway included. Rule 5 binds the
+ * header to the token for HTTP and gRPC alike: rule 1 already ties a copy's
+ * path to its tenant header, and the gRPC guard ties the message's model name
+ * to the headers.
  */
 export function shardGuardRules(shard: Shard, stack: StackConfig, team: TeamSpec): Rule[] {
   const { tenantHeader, modelHeader } = stack.routing;

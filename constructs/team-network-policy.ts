@@ -42,7 +42,7 @@ export function shardPodSelector(): k8s.LabelSelector {
 /**
  * Namespaces whose pods may open connections to the shards' HTTP and gRPC
  * ports: the ingress gateway's, the team's caller namespaces, and the
- * namespaces of the team's caller principals (an identity is only admitted
+ * namespaces of the team's caller principals, trusted ones included (an identity is only admitted
  * by the mesh if its packets reach the pod). Sorted, without duplicates.
  */
 export function inferenceNamespaces(team: TeamSpec, stack: StackConfig): string[] {
