@@ -86,6 +86,17 @@ describe('authentication proof: the generated fleet of 1,121 copies, two issuers
     expect(report.refusals["gateway-route 403 other tenant's token at the gateway"]).toBeGreaterThan(report.copies);
     expect(report.refusals["shard-authz 403 other tenant's token over gRPC at the shard"]).toBeGreaterThan(report.copies);
   });
+
+  it('keeps every VirtualService and AuthorizationPolicy within its limits with the claim conditions, and valid', () => {
+    for (const vs of view.virtualServices) {
+      expect((vs.spec?.http ?? []).length, vs.metadata?.name).toBeLessThanOrEqual(256);
+      expect(JSON.stringify(vs).length, vs.metadata?.name).toBeLessThan(200_000);
+    }
+    for (const p of view.policies) expect(JSON.stringify(p).length, p.metadata?.name).toBeLessThan(256 * 1024);
+    for (const o of view.objects.filter((o) => ['VirtualService', 'AuthorizationPolicy', 'RequestAuthentication', 'PeerAuthentication'].includes(o.kind ?? ''))) {
+      expect(validateManifest(o), `${o.kind} ${o.metadata?.name}`).toEqual([]);
+    }
+  });
 });
 
 describe('the authentication proof fails when a piece is missing', () => {
