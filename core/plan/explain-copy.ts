@@ -393,6 +393,8 @@ function routeOf(copy: ModelCopy, routes: ModelRoutes, stack: StackConfig, virtu
   const canary = copy.triton.versionRouting?.canary;
   const metadata = { ...headers, [stack.routing.modelHeader]: copy.model };
   const headerFlags = (h: Readonly<Record<string, string>>) => Object.entries(h).map(([k, v]) => `-H '${k}: ${v}'`);
+  // With modelfleet:auth the client also sends its tenant's token (docs/authentication.md); the shell expands $TOKEN.
+  const token = stack.auth ? ['-H "authorization: Bearer $TOKEN"'] : [];
   return {
     host: stack.routing.host,
     gateway: stack.routing.gateway,
@@ -406,9 +408,10 @@ function routeOf(copy: ModelCopy, routes: ModelRoutes, stack: StackConfig, virtu
     },
     grpc: { metadata, modelName: copy.tritonName, destination: grpcRule.destination },
     rules,
-    curl: ['curl -sS', `https://${stack.routing.host}${path}`, ...headerFlags(headers), `-H 'content-type: application/json'`, '-d @request.json'].join(' '),
+    curl: ['curl -sS', `https://${stack.routing.host}${path}`, ...token, ...headerFlags(headers), `-H 'content-type: application/json'`, '-d @request.json'].join(' '),
     grpcurl: [
       'grpcurl -proto grpc_service.proto',
+      ...token,
       ...headerFlags(metadata),
       `-d '{"model_name":"${copy.tritonName}","inputs":[]}'`,
       `${stack.routing.host}:443 inference.GRPCInferenceService/ModelInfer`,

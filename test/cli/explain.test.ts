@@ -16,7 +16,8 @@ import { formatExplanation } from '../../core/plan/format-explanation.ts';
 import { closestNames } from '../../core/util/closest-names.ts';
 import { freshFleetDir } from '../support/fleet-dir.ts';
 import { encode, frame, loadGuard } from '../support/grpc-guard-vm.ts';
-import { grpcRequest, type HttpRequest } from '../support/mesh/index.ts';
+import { createIssuer, TEST_NOW } from '../support/jwt-issuer.ts';
+import { authenticate, grpcRequest, type HttpRequest, type RequestAuthentication } from '../support/mesh/index.ts';
 import { fleetView, requestIdInBucket, routeOnce, type FleetView } from '../support/routing-proof.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -158,6 +159,32 @@ describe('explain on the example fleet', () => {
     });
     const untenanted = explainCopies({ model: 'ato-detector', tenant: 'acme-bank' }, context);
     expect(!untenanted.ok && untenanted.issues[0]!.message).toBe('ato-detector has no tenants (one shared copy); drop --tenant acme-bank');
+  });
+});
+
+describe('explain on a stack with modelfleet:auth', () => {
+  it("puts the tenant's token in the curl and grpcurl lines; with a real token the curl line passes the gateway and reaches the copy", async () => {
+    const prod = await synthFleet({ modelsDir: 'models', cwd: ROOT, stackName: 'prod' });
+    const view = fleetView(prod);
+    const rule = prod.planned.stack.auth!.jwt[0]!;
+    const issuer = createIssuer({ issuer: rule.issuer });
+    const gateway = { namespace: prod.planned.stack.isolation.ingressNamespace, labels: prod.planned.stack.isolation.ingressSelector };
+    const gatewayAuthn = view.objects.filter((o) => o.kind === 'RequestAuthentication') as RequestAuthentication[];
+    for (const e of explain(contextOf(prod), 'txn-scorer').slice(0, 3)) {
+      expect(e.route.curl).toContain('-H "authorization: Bearer $TOKEN"');
+      expect(e.route.grpcurl).toContain('-H "authorization: Bearer $TOKEN"');
+      const token = issuer.sign({ iss: rule.issuer, sub: 'client', aud: rule.audiences[0], tenant: e.tenant }, { now: TEST_NOW, expiresIn: 3600 });
+      const line = e.route.curl.replace('$TOKEN', token);
+      const request = requestOfCurl(line);
+      const authorization = /-H "authorization: ([^"]+)"/.exec(line)![1]!;
+      const a = authenticate(gatewayAuthn, gateway, { path: request.path, headers: { ...request.headers, authorization } }, { jwks: { [rule.jwksUri]: issuer.jwks }, now: TEST_NOW + 60 });
+      expect(a.kind).toBe('authenticated');
+      if (a.kind !== 'authenticated') continue;
+      const problems: string[] = [];
+      const routed = routeOnce(view, { ...request, headers: { ...a.headers, 'x-request-id': requestIdInBucket(4095) }, authClaims: a.claims }, problems);
+      expect(problems).toEqual([]);
+      expect(routed.kind === 'route' && `${routed.destinations[0]!.fqdn}:${routed.destinations[0]!.port}`).toBe(e.route.rest.destination);
+    }
   });
 });
 
