@@ -16,6 +16,9 @@
  *   path `/v2/models/<model>` exactly or under `/v2/models/<model>/`, or
  *   gRPC (`/inference.GRPCInferenceService/`) with the model header exactly
  *   `<model>`; no regex or other path;
+ * - with `modelfleet:auth`, every forwarding match that names a tenant (the
+ *   tenant header, exactly) also requires the token's tenant claim to be
+ *   that tenant, as synth renders it;
  * - and that model belongs to its namespace's team: not a model the trusted
  *   fleet (the default branch) gives to another team, and not routed from
  *   another namespace of the output. A model the default branch does not
@@ -27,6 +30,7 @@ import type { SpecIssue } from '../core/errors/spec-issue.ts';
 import { LABEL } from '../core/plan/shard-labels.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import type { FleetManifest } from '../constructs/render-fleet.ts';
+import { claimRouteKey } from '../constructs/tenant-authentication.ts';
 import { asList, asRecord } from '../policies/rules/kube-object.ts';
 
 /** The prefix every gRPC inference call's path starts with. */
@@ -48,6 +52,23 @@ function unpinned(match: unknown, model: string, modelHeader: string): string | 
     return `matches gRPC calls without requiring the ${modelHeader} header to be exactly "${model}"`;
   }
   return `matches ${JSON.stringify(exact ?? prefix)}, which is not a path of model ${model}`;
+}
+
+/**
+ * With `modelfleet:auth`: why a forwarding match that names a tenant does not
+ * also require the token's tenant claim to be that tenant, or `undefined`
+ * when it does (or names no tenant: an untenanted model's route).
+ */
+function unclaimed(match: unknown, tenantHeader: string, claimKey: string): string | undefined {
+  const headers = asRecord(asRecord(match)?.headers) ?? {};
+  const tenant = asRecord(headers[tenantHeader]);
+  const claim = asRecord(headers[claimKey]);
+  if (!tenant) return claim ? `matches the token's claim without the ${tenantHeader} header` : undefined;
+  if (Object.keys(tenant).length !== 1 || typeof tenant.exact !== 'string') return `matches the ${tenantHeader} header by ${Object.keys(tenant).join(', ') || 'presence'}; a route to a copy names its tenant exactly`;
+  if (!claim || Object.keys(claim).length !== 1 || claim.exact !== tenant.exact) {
+    return `routes tenant ${JSON.stringify(tenant.exact)} ${claim ? `with ${JSON.stringify(claimKey)} ${JSON.stringify(claim)}` : `without ${JSON.stringify(claimKey)}`}`;
+  }
+  return undefined;
 }
 
 /**
@@ -82,6 +103,10 @@ export function checkRouteOwnership(manifests: readonly FleetManifest[], stack: 
         matches.forEach((match, j) => {
           const why = unpinned(match, model, modelHeader);
           if (why) refuse(['spec', 'http', i, 'match', j], `${why}; a route of model ${model} must match only its own requests`);
+          if (stack.auth && asRecord(route)?.route !== undefined) {
+            const claimed = unclaimed(match, stack.routing.tenantHeader, claimRouteKey(stack.auth.tenantClaim));
+            if (claimed) refuse(['spec', 'http', i, 'match', j, 'headers'], `${claimed}; with modelfleet:auth a route to a tenant's copy is taken only for a token whose ${JSON.stringify(stack.auth.tenantClaim)} claim is that tenant`);
+          }
         });
       });
       const owner = owners.get(model);

@@ -373,4 +373,25 @@ describe("the ingress gateway's authentication in a synth output (a stack with m
     expect(message).toContain('manifests/_cluster.yaml: ["AuthorizationPolicy/istio-ingress/modelfleet-require-jwt"]: is missing; the stack on the default branch renders it (modelfleet:auth)');
     expect(message).toMatch(/\["AuthorizationPolicy\/allow-all"\]\.metadata\.namespace: is "istio-ingress", not the namespace of a team of the fleet/);
   });
+
+  it("refuses tenant routes that no longer require the token's tenant claim", () => {
+    const message = check((dir) => {
+      const path = join(dir, 'manifests', 'fraud.yaml');
+      const objects = readObjects(path).map((o) => {
+        if (o.kind !== 'VirtualService' || o.metadata.name !== 'txn-scorer') return o;
+        const vs = structuredClone(o) as KubeObject & { spec: { http: { name: string; match: { headers?: Record<string, unknown> }[] }[] } };
+        const acme = vs.spec.http.find((r) => r.name === 'acme')!;
+        delete acme.match[0]!.headers!['@request.auth.claims.tenant'];
+        acme.match[1]!.headers!['@request.auth.claims.tenant'] = { exact: 'globex' };
+        vs.spec.http.find((r) => r.name === 'globex/grpc')!.match[0]!.headers!['x-tenant'] = { prefix: 'glob' };
+        return vs;
+      });
+      writeFileSync(path, toYamlDocuments(objects));
+    });
+    expect(message).toContain(
+      'manifests/fraud.yaml: ["VirtualService/txn-scorer"].spec.http[0].match[0].headers: routes tenant "acme" without "@request.auth.claims.tenant"; with modelfleet:auth a route to a tenant\'s copy is taken only for a token whose "tenant" claim is that tenant',
+    );
+    expect(message).toContain('["VirtualService/txn-scorer"].spec.http[0].match[1].headers: routes tenant "acme" with "@request.auth.claims.tenant" {"exact":"globex"}');
+    expect(message).toMatch(/\["VirtualService\/txn-scorer"\]\.spec\.http\[3\]\.match\[0\]\.headers: matches the x-tenant header by prefix; a route to a copy names its tenant exactly/);
+  });
 });
