@@ -64,7 +64,7 @@ export const REALTIME_MIN_REPLICAS = 2;
 /** The cluster DNS domain VirtualService destinations are resolved in. */
 export const CLUSTER_DOMAIN = 'cluster.local';
 
-/** The configuration every rule gets from a stack: its pools, GPU resources and allowed registries. */
+/** The configuration every rule gets from a stack: its pools, GPU resources, allowed registries, token issuers and mutual TLS mode. */
 export function ruleConfigsFromStack(stack: StackConfig): PlatformRuleConfigs {
   const gpuResources = [...new Set(stack.pools.filter((p) => p.kind === 'gpu').map((p) => p.gpuResource))].sort();
   return {
@@ -77,7 +77,10 @@ export function ruleConfigsFromStack(stack: StackConfig): PlatformRuleConfigs {
     'image-registry': { allowedRegistries: [...stack.policies.allowedRegistries] },
     'pod-security-restricted': {},
     'virtualservice-namespace': { clusterDomain: CLUSTER_DOMAIN },
-    'shard-isolation': {},
+    'shard-isolation': {
+      ...(stack.auth ? { auth: { issuers: stack.auth.jwt.map((j) => j.issuer), tenantClaim: stack.auth.tenantClaim } } : {}),
+      mtls: stack.isolation.mtls,
+    },
     'realtime-min-replicas': { minReplicas: REALTIME_MIN_REPLICAS },
     'realtime-disruption-budget': {},
   };

@@ -24,25 +24,61 @@
  * 4. **gRPC guard.** When the shard loads tenanted copies (entries with a
  *    `tenant` in the `models.json` of a ConfigMap its pods mount), an
  *    EnvoyFilter (`networking.istio.io`) in the namespace selects the pods.
+ * 5. **Token validation** (only when the stack sets `modelfleet:auth`). A
+ *    RequestAuthentication (`security.istio.io`, any version) in the
+ *    namespace selects the pods, and the selecting ones together have a
+ *    `jwtRule` for every issuer of `modelfleet:auth`. Without one the
+ *    sidecar reads no claims, so the policies that require the tenant claim
+ *    never match; without an issuer's rule its tokens are rejected at the shard.
+ * 6. **Mutual TLS** (unless `modelfleet:isolation.mtls` is `unmanaged`). The
+ *    mode Istio applies to the pods on ports 8000 (HTTP) and 8001 (gRPC), and
+ *    with `strict` also 8002 (metrics), is STRICT. It is computed from the
+ *    namespace's PeerAuthentications as Istio composes them: a selecting one's
+ *    `portLevelMtls["<port>"]`, else its `mtls.mode`, else the namespace-wide
+ *    one's (no selector, or empty `matchLabels`) `mtls.mode`; `UNSET` or
+ *    absent inherits the next. Nothing setting a mode counts as not STRICT:
+ *    the mesh root namespace is not read. Istio applies the oldest policy of
+ *    a level when several exist; the objects do not tell which that is, so
+ *    each one must give STRICT.
  *
  * "Selects" means a non-empty `spec.selector.matchLabels` (EnvoyFilter:
  * `spec.workloadSelector.labels`) that the pod labels all carry. A policy
  * without a selector applies to the whole namespace and is not the shard's
- * own, so it does not count; neither do policies of other namespaces (the
- * Istio root namespace included). The rule checks that the objects exist and
- * select the pods, not what their rules say.
+ * own, so it does not count (a namespace-wide PeerAuthentication does, as
+ * the level a selecting one inherits from); neither do policies of other
+ * namespaces (the Istio root namespace included). The rule checks that the
+ * objects exist and select the pods, not what their rules say (except the
+ * RequestAuthentications' issuers and the PeerAuthentications' modes).
  */
 import { LABEL, MANAGED_BY, TRITON_APP_NAME } from '../../core/plan/shard-labels.ts';
+import type { MtlsMode } from '../../core/stack/stack-config.ts';
 import { compareStrings } from '../../core/util/compare.ts';
-import { asRecord, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type FieldPath, type KubeObject } from './kube-object.ts';
+import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type FieldPath, type KubeObject } from './kube-object.ts';
 import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
 import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
 import { shardCopyEntries } from './shard-copies.ts';
 import { INJECTION_LABEL, injectionOptOut, namespaceBlocksInjection, podOptsIn, REVISION_LABEL } from './sidecar-injection.ts';
 import { listContributors } from './quota-message.ts';
 
-/** Configuration of `shard-isolation` (none). */
-export type ShardIsolationConfig = Readonly<Record<string, never>>;
+/** Configuration of `shard-isolation`, from the stack. */
+export interface ShardIsolationConfig {
+  /**
+   * `modelfleet:auth`: the issuers whose tokens every shard must validate
+   * (`jwt[].issuer`) and the tenant claim the shard's policies read.
+   * Absent: the stack does not authenticate tenants, and no
+   * RequestAuthentication is required.
+   */
+  readonly auth?: { readonly issuers: readonly string[]; readonly tenantClaim: string };
+  /**
+   * `modelfleet:isolation.mtls`: `strict` requires STRICT mutual TLS on ports
+   * 8000, 8001 and 8002 of every shard, `strict-except-metrics` on 8000 and
+   * 8001; `unmanaged` (or anything else) checks none.
+   */
+  readonly mtls: MtlsMode;
+}
+
+/** Triton's ports, as messages name them. */
+const TRITON_PORTS: Readonly<Record<number, string>> = { 8000: 'HTTP', 8001: 'gRPC', 8002: 'metrics' };
 
 const NO_SIDECAR = "without the sidecar nothing enforces the shard's AuthorizationPolicies and gRPC guard, and a tenant could reach another tenant's copy";
 
@@ -80,6 +116,83 @@ function suggestedLabels(shard: ShardWorkload): string {
   return showLabels(Object.keys(own).length ? own : shard.template.labels);
 }
 
+/** What a port without STRICT mutual TLS lets happen; `ports` are among 8000, 8001 and 8002. */
+function withoutMtls(ports: readonly number[]): string {
+  const carried = [...(ports.some((p) => p !== 8002) ? ["tenants' requests and tokens"] : []), ...(ports.includes(8002) ? ["the metrics, which name every tenant's copies,"] : [])];
+  return `the sidecar then also accepts plain text there: a caller outside the mesh connects without a certificate that names it, and ${andList(carried)} cross the network unencrypted`;
+}
+
+/** The issuers a RequestAuthentication has a `jwtRule` for. */
+function issuersOf(requestAuthentication: KubeObject): string[] {
+  return asList(asRecord(requestAuthentication.spec)?.jwtRules).flatMap((r) => {
+    const issuer = asString(asRecord(r)?.issuer);
+    return issuer ? [issuer] : [];
+  });
+}
+
+/** A PeerAuthentication `{mode}` that decides: its mode unless `UNSET` or absent. */
+function decidingMode(value: unknown): string | undefined {
+  const mode = asString(asRecord(value)?.mode);
+  return mode && mode !== 'UNSET' ? mode : undefined;
+}
+
+/** The mutual TLS mode Istio applies on one port of a shard's pods, and what decides it. */
+interface PortMtls {
+  readonly port: number;
+  /** `STRICT`, `PERMISSIVE`, `DISABLE`; `undefined`: no PeerAuthentication of the namespace sets one. */
+  readonly mode?: string;
+  /** The PeerAuthentication that decides. */
+  readonly by?: KubeObject;
+  /** `port`: the selecting policy's `portLevelMtls`; `workload`: its `mtls.mode`; `namespace`: the namespace-wide policy's `mtls.mode`. */
+  readonly level?: 'port' | 'workload' | 'namespace';
+}
+
+/**
+ * The mode on `port` as Istio composes it from the selecting PeerAuthentication
+ * `workload` and the namespace-wide `namespaceWide` (either may be absent):
+ * port level, then workload level, then namespace level, `UNSET` inheriting.
+ * Istio reads `portLevelMtls` only on a policy with a selector.
+ */
+function composeMtls(port: number, workload: KubeObject | undefined, namespaceWide: KubeObject | undefined): PortMtls {
+  const spec = asRecord(workload?.spec);
+  const portMode = decidingMode(asRecord(spec?.portLevelMtls)?.[String(port)]);
+  if (workload && portMode) return { port, mode: portMode, by: workload, level: 'port' };
+  const workloadMode = decidingMode(spec?.mtls);
+  if (workload && workloadMode) return { port, mode: workloadMode, by: workload, level: 'workload' };
+  const namespaceMode = decidingMode(asRecord(namespaceWide?.spec)?.mtls);
+  if (namespaceWide && namespaceMode) return { port, mode: namespaceMode, by: namespaceWide, level: 'namespace' };
+  return { port };
+}
+
+/**
+ * Per port of `ports`, a mode other than STRICT Istio may apply: Istio takes
+ * the oldest policy of each level, which the objects do not tell, so every
+ * pair of a selecting and a namespace-wide policy is tried, in object order.
+ */
+function weakMtls(ports: readonly number[], selecting: readonly KubeObject[], namespaceWide: readonly KubeObject[]): PortMtls[] {
+  const workloads = selecting.length ? selecting : [undefined];
+  const namespaces = namespaceWide.length ? namespaceWide : [undefined];
+  return ports.flatMap((port) => {
+    for (const w of workloads) {
+      for (const n of namespaces) {
+        const mtls = composeMtls(port, w, n);
+        if (mtls.mode !== 'STRICT') return [mtls];
+      }
+    }
+    return [];
+  });
+}
+
+/** `port 8000 (HTTP)`, `ports 8000 (HTTP) and 8001 (gRPC)`. */
+function showPorts(ports: readonly number[]): string {
+  return `${ports.length > 1 ? 'ports' : 'port'} ${andList(ports.map((p) => `${p} (${TRITON_PORTS[p] ?? 'unknown'})`))}`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function andList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
 /** The tenanted copies (`model@tenant`) the shard's pods load, from the `models.json` of the ConfigMaps they mount. */
 function tenantedCopiesOf(shard: ShardWorkload, objects: readonly KubeObject[]): string[] {
   return shardCopyEntries(shard.template, objects)
@@ -87,8 +200,13 @@ function tenantedCopiesOf(shard: ShardWorkload, objects: readonly KubeObject[]):
     .map((e) => `${e.model ?? '(unnamed)'}@${e.tenant}`);
 }
 
-/** Reports every shard whose pods miss the sidecar, an ALLOW or DENY AuthorizationPolicy, or (with tenanted copies) the gRPC guard EnvoyFilter. */
-export function checkShardIsolation(objects: readonly KubeObject[], _config: ShardIsolationConfig, report: ReportViolation): void {
+/**
+ * Reports every shard whose pods miss the sidecar, an ALLOW or DENY
+ * AuthorizationPolicy, (with tenanted copies) the gRPC guard EnvoyFilter,
+ * (with `auth`) a RequestAuthentication for every issuer, or (unless `mtls`
+ * is `unmanaged`) STRICT mutual TLS on Triton's ports.
+ */
+export function checkShardIsolation(objects: readonly KubeObject[], config: ShardIsolationConfig, report: ReportViolation): void {
   const shards = shardsIn(objects);
   if (!shards.length) return;
   const namespaces = new Map<string, KubeObject>();
@@ -114,6 +232,10 @@ export function checkShardIsolation(objects: readonly KubeObject[], _config: Sha
 
   const policies = objects.filter((o) => isKind(o, 'security.istio.io', 'AuthorizationPolicy'));
   const filters = objects.filter((o) => isKind(o, 'networking.istio.io', 'EnvoyFilter'));
+  const requestAuthentications = objects.filter((o) => isKind(o, 'security.istio.io', 'RequestAuthentication'));
+  const peerAuthentications = objects.filter((o) => isKind(o, 'security.istio.io', 'PeerAuthentication'));
+  const auth = asRecord(config?.auth) ? config.auth : undefined;
+  const mtlsPorts = config?.mtls === 'strict' ? [8000, 8001, 8002] : config?.mtls === 'strict-except-metrics' ? [8000, 8001] : [];
   for (const shard of shards) {
     const { object, labels } = shard.template;
     const who = `${describeObject(object)} is a shard`;
@@ -155,20 +277,80 @@ export function checkShardIsolation(objects: readonly KubeObject[], _config: Sha
 
     // 4. The gRPC guard, for shards with tenanted copies.
     const tenanted = tenantedCopiesOf(shard, objects);
-    if (!tenanted.length) continue;
-    if (filters.some((f) => inNamespace(f) && selects(asRecord(asRecord(f.spec)?.workloadSelector)?.labels, labels))) continue;
-    report(
-      object,
-      [],
-      `${who} with tenanted copies (${listContributors(tenanted)}) but no EnvoyFilter (the gRPC guard) in namespace ${shard.namespace} selects its pods; without it, a client admitted for one tenant can name another tenant's copy inside a gRPC message and be served it; add one whose spec.workloadSelector.labels the pod labels carry (${suggestedLabels(shard)})`,
-    );
+    if (tenanted.length && !filters.some((f) => inNamespace(f) && selects(asRecord(asRecord(f.spec)?.workloadSelector)?.labels, labels))) {
+      report(
+        object,
+        [],
+        `${who} with tenanted copies (${listContributors(tenanted)}) but no EnvoyFilter (the gRPC guard) in namespace ${shard.namespace} selects its pods; without it, a client admitted for one tenant can name another tenant's copy inside a gRPC message and be served it; add one whose spec.workloadSelector.labels the pod labels carry (${suggestedLabels(shard)})`,
+      );
+    }
+
+    // 5. Token validation, when the stack authenticates tenants.
+    if (auth) {
+      const validating = requestAuthentications.filter((r) => inNamespace(r) && selects(asRecord(asRecord(r.spec)?.selector)?.matchLabels, labels));
+      const issuers = asList(auth.issuers).filter((i): i is string => typeof i === 'string');
+      if (!validating.length) {
+        report(
+          object,
+          [],
+          `${who} but no RequestAuthentication in namespace ${shard.namespace} selects its pods, though the stack authenticates tenants (modelfleet:auth); its sidecar then validates no token and reads no claims, so the shard's AuthorizationPolicies that require request.auth.claims[${auth.tenantClaim}] never match, and a namespace-wide allow would admit requests whatever their token; add one ${use}, with a jwtRule for ${issuers.length > 1 ? 'each issuer' : 'the issuer'} of modelfleet:auth (${issuers.join(', ')})`,
+        );
+      } else {
+        const named = new Set(validating.flatMap(issuersOf));
+        const missing = issuers.filter((i) => !named.has(i));
+        if (missing.length) {
+          const one = missing.length === 1;
+          const names = validating.map(describeObject);
+          report(
+            object,
+            [],
+            `${who} but no RequestAuthentication in namespace ${shard.namespace} that selects its pods (${listContributors(names)}) has a jwtRule for ${one ? 'issuer' : 'issuers'} ${missing.join(', ')} of modelfleet:auth; its sidecar rejects ${one ? "that issuer's" : "those issuers'"} tokens, so ${one ? 'its' : 'their'} tenants are refused at the shard after the gateway admitted them; add a jwtRule (issuer, jwksUri) for ${one ? 'it' : 'each'} to ${names.length === 1 ? names[0] : 'one of them'}`,
+          );
+        }
+      }
+    }
+
+    // 6. Mutual TLS on Triton's ports, unless the stack leaves it to the mesh.
+    if (!mtlsPorts.length) continue;
+    const peers = peerAuthentications.filter(inNamespace);
+    const peerLabels = (p: KubeObject) => asStringMap(asRecord(asRecord(p.spec)?.selector)?.matchLabels);
+    const selecting = peers.filter((p) => selects(peerLabels(p), labels));
+    const namespaceWide = peers.filter((p) => !Object.keys(peerLabels(p)).length);
+    const groups = new Map<string, PortMtls[]>();
+    for (const weak of weakMtls(mtlsPorts, selecting, namespaceWide)) {
+      const key = `${weak.by ? describeObject(weak.by) : ''}|${weak.level ?? ''}|${weak.mode ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), weak]);
+    }
+    for (const group of groups.values()) {
+      const { mode, by, level } = group[0]!;
+      const ports = group.map((g) => g.port);
+      const them = ports.length > 1 ? 'them' : 'it';
+      let cause: string;
+      let fix: string;
+      if (by && level === 'port') {
+        cause = `${describeObject(by)} in namespace ${shard.namespace} selects the pods and sets ${andList(ports.map((p) => `spec.portLevelMtls["${p}"].mode`))} to ${mode}`;
+        fix = `set ${them} to STRICT, or remove ${them}`;
+      } else if (by && level === 'workload') {
+        cause = `${describeObject(by)} in namespace ${shard.namespace} selects the pods and sets spec.mtls.mode to ${mode}`;
+        fix = 'set it to STRICT';
+      } else if (by) {
+        cause = `${describeObject(by)}, namespace-wide in namespace ${shard.namespace}, sets spec.mtls.mode to ${mode}, and no PeerAuthentication that selects the pods overrides it`;
+        fix = 'set it to STRICT';
+      } else {
+        cause = `no PeerAuthentication in namespace ${shard.namespace} sets ${ports.length > 1 ? 'their' : 'its'} mode (none that is namespace-wide or selects the pods has one other than UNSET), so the mesh-wide setting applies, which is PERMISSIVE unless the Istio root namespace sets STRICT`;
+        fix = `set spec.mtls.mode STRICT on a PeerAuthentication in namespace ${shard.namespace}, namespace-wide or one whose spec.selector.matchLabels the pod labels carry (${suggestedLabels(shard)})`;
+      }
+      const metrics = ports.includes(8002) ? '; modelfleet:isolation.mtls is strict, so the metrics port must be STRICT too (strict-except-metrics lets a Prometheus outside the mesh scrape it in plain text)' : '';
+      report(object, [], `${who} but Istio does not require mutual TLS on ${showPorts(ports)} of its pods: ${cause}; ${withoutMtls(ports)}${metrics}; ${fix}`);
+    }
   }
 }
 
 /** The `shard-isolation` rule. */
 export const shardIsolationRule: ManifestRule<ShardIsolationConfig, 'shard-isolation'> = {
   id: 'shard-isolation',
-  description: "Every shard's pods get the Istio sidecar and are selected by an ALLOW and a DENY AuthorizationPolicy, and by the gRPC guard EnvoyFilter when they hold tenanted copies.",
+  description:
+    "Every shard's pods get the Istio sidecar and are selected by an ALLOW and a DENY AuthorizationPolicy, by the gRPC guard EnvoyFilter when they hold tenanted copies, by a RequestAuthentication for every issuer when the stack authenticates tenants, and get STRICT mutual TLS on Triton's ports unless the stack leaves mTLS unmanaged.",
   defaultLevel: 'mandatory',
   scope: 'stack',
   check: checkShardIsolation,

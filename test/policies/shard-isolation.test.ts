@@ -2,19 +2,28 @@
  * `shard-isolation` on the synthesized fleets and on violating fixtures: a
  * Namespace without the sidecar injection label, pods opting out of the
  * sidecar, and shards no ALLOW or DENY AuthorizationPolicy, or (with tenanted
- * copies) no gRPC guard EnvoyFilter, selects. In the Pulumi test fleet,
+ * copies) no gRPC guard EnvoyFilter, selects; with a stack that sets
+ * `modelfleet:auth`, shards no RequestAuthentication (for every issuer)
+ * selects; and shards whose PeerAuthentications leave a Triton port short of
+ * STRICT mutual TLS. In the Pulumi test fleet,
  * `fraud-realtime-gpu-l4-1` holds txn-scorer's copies for acme and globex;
  * `fraud-batch-gpu-l4-1` holds the untenanted merchant-risk.
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { describe, expect, it } from 'vitest';
-import { loadPlatformStack } from '../../policies/default-stack.ts';
+import { synthFleet } from '../../constructs/synth-fleet.ts';
+import type { StackConfig } from '../../core/stack/stack-config.ts';
+import { loadPlatformStack, resolvePlatformStack } from '../../policies/default-stack.ts';
 import { platformPolicies } from '../../policies/pack/policies.ts';
-import { collectViolations, describeObject, shardIsolationRule, type KubeObject } from '../../policies/rules/index.ts';
+import { collectViolations, describeObject, ruleConfigsFromStack, shardIsolationRule, type KubeObject } from '../../policies/rules/index.ts';
 import { copyOf, objectsOf, stackArgs, synthOnce, urnOf, violationSpy } from './policy-harness.ts';
 
-const fleet = objectsOf(await synthOnce('test/stacks/fleet/models'));
-const check = (objects: readonly KubeObject[]) => collectViolations(shardIsolationRule, objects, {}).map((v): [string, string, string] => [describeObject(v.object), v.path.join('.'), v.message]);
+const FLEET = 'test/stacks/fleet/models';
+const fleet = objectsOf(await synthOnce(FLEET));
+/** The rule's violations on `objects`, configured from `stack` (the default stack: no auth, mtls strict-except-metrics). */
+const checkWith = (stack: StackConfig, objects: readonly KubeObject[]) =>
+  collectViolations(shardIsolationRule, objects, ruleConfigsFromStack(stack)['shard-isolation']).map((v): [string, string, string] => [describeObject(v.object), v.path.join('.'), v.message]);
+const check = (objects: readonly KubeObject[]) => checkWith(loadPlatformStack(), objects);
 const without = (objects: readonly KubeObject[], kind: string, name: string) => objects.filter((o) => !(o.kind === kind && o.metadata?.name === name));
 /** `objects` with the object of `kind`/`name` replaced by `changed` (or dropped when `changed` is undefined). */
 const replace = (kind: string, name: string, changed?: Record<string, any>) => {
@@ -29,6 +38,18 @@ const noAllow = (shard: string, namespace: string, labels: string) =>
 const noDeny = (shard: string, namespace: string, labels: string) =>
   `Deployment/${shard} is a shard but no DENY AuthorizationPolicy (the tenant guard) in namespace ${namespace} selects its pods; without it, any ALLOW policy that admits a request (a namespace-wide allow-all, say) lets a tenant reach another tenant's copy and Triton's model-control APIs; add one whose spec.selector.matchLabels the pod labels carry (${labels})`;
 const noGrpcGuard = `Deployment/fraud-realtime-gpu-l4-1 is a shard with tenanted copies (txn-scorer@acme, txn-scorer@globex) but no EnvoyFilter (the gRPC guard) in namespace fraud selects its pods; without it, a client admitted for one tenant can name another tenant's copy inside a gRPC message and be served it; add one whose spec.workloadSelector.labels the pod labels carry (${REALTIME_LABELS})`;
+
+const BATCH_LABELS = 'app.kubernetes.io/instance=fraud-batch-gpu-l4-1, app.kubernetes.io/name=triton';
+const SEARCH_LABELS = 'app.kubernetes.io/instance=search-interactive-cpu-std-1, app.kubernetes.io/name=triton';
+/** The shards of namespace fraud, in object order. */
+const FRAUD_SHARDS = [
+  ['fraud-batch-gpu-l4-1', BATCH_LABELS],
+  ['fraud-realtime-gpu-l4-1', REALTIME_LABELS],
+] as const;
+
+const NO_MTLS = "the sidecar then also accepts plain text there: a caller outside the mesh connects without a certificate that names it, and tenants' requests and tokens cross the network unencrypted";
+const noMtlsMode = (shard: string, namespace: string, labels: string) =>
+  `Deployment/${shard} is a shard but Istio does not require mutual TLS on ports 8000 (HTTP) and 8001 (gRPC) of its pods: no PeerAuthentication in namespace ${namespace} sets their mode (none that is namespace-wide or selects the pods has one other than UNSET), so the mesh-wide setting applies, which is PERMISSIVE unless the Istio root namespace sets STRICT; ${NO_MTLS}; set spec.mtls.mode STRICT on a PeerAuthentication in namespace ${namespace}, namespace-wide or one whose spec.selector.matchLabels the pod labels carry (${labels})`;
 
 describe('shard-isolation', () => {
   it.each([
@@ -172,6 +193,7 @@ describe('shard-isolation', () => {
       ],
       ['Deployment/triton-canary', '', noAllow('triton-canary', 'lab', 'app=triton-canary')],
       ['Deployment/triton-canary', '', noDeny('triton-canary', 'lab', 'app=triton-canary')],
+      ['Deployment/triton-canary', '', noMtlsMode('triton-canary', 'lab', 'app=triton-canary')],
     ]);
   });
 
@@ -188,5 +210,232 @@ describe('shard-isolation', () => {
         urn: urnOf(unlabelled as KubeObject),
       },
     ]);
+  });
+});
+
+const ISSUER = 'https://login.example.com/';
+const OTHER_ISSUER = 'https://partners.example.com/';
+const jwt = (issuer: string) => ({ issuer, jwksUri: `${issuer}jwks.json`, tenantClaim: 'tenant' });
+/** The Pulumi test fleet synthesized (platform rules included) with a stack of the given `modelfleet:*` values. */
+const synthWith = async (name: string, values: Record<string, unknown>) => {
+  const result = await synthFleet({ modelsDir: FLEET, stackConfig: { name, source: `Pulumi.${name}.yaml`, values } });
+  return { stack: result.planned.stack, objects: objectsOf(result) };
+};
+const auth = await synthWith('auth', { auth: { jwt: jwt(ISSUER) } });
+const twoIssuers = await synthWith('partners', { auth: { jwt: [jwt(ISSUER), jwt(OTHER_ISSUER)] } });
+const strict = await synthWith('strict', { isolation: { mtls: 'strict' } });
+const unmanaged = await synthWith('unmanaged', { isolation: { mtls: 'unmanaged' } });
+
+/** `objects` with the object of `kind`/`name` replaced by `changed` (or dropped when `changed` is undefined). */
+const replaceIn = (objects: readonly KubeObject[], kind: string, name: string, changed?: Record<string, any>) => {
+  const i = objects.findIndex((o) => o.kind === kind && o.metadata?.name === name);
+  if (i < 0) throw new Error(`no ${kind} ${name} among the objects`);
+  return [...objects.slice(0, i), ...(changed ? [changed as KubeObject] : []), ...objects.slice(i + 1)];
+};
+
+const noRequestAuthentication = (shard: string, namespace: string, labels: string, issuers = ISSUER, each = 'the issuer') =>
+  `Deployment/${shard} is a shard but no RequestAuthentication in namespace ${namespace} selects its pods, though the stack authenticates tenants (modelfleet:auth); its sidecar then validates no token and reads no claims, so the shard's AuthorizationPolicies that require request.auth.claims[tenant] never match, and a namespace-wide allow would admit requests whatever their token; add one whose spec.selector.matchLabels the pod labels carry (${labels}), with a jwtRule for ${each} of modelfleet:auth (${issuers})`;
+
+describe('shard-isolation: token validation (modelfleet:auth)', () => {
+  it('passes the fleets of stacks that authenticate tenants, with one issuer or two', () => {
+    expect(auth.objects.filter((o) => o.kind === 'RequestAuthentication').map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`)).toEqual([
+      'istio-system/modelfleet-jwt',
+      'docai/docai-jwt',
+      'fraud/fraud-jwt',
+      'search/search-jwt',
+    ]);
+    expect(checkWith(auth.stack, auth.objects)).toEqual([]);
+    expect(checkWith(twoIssuers.stack, twoIssuers.objects)).toEqual([]);
+  });
+
+  it("reports every shard of a namespace whose RequestAuthentication is missing, selects other pods or none, or is another namespace's", () => {
+    const expected = FRAUD_SHARDS.map(([shard, labels]) => [`Deployment/${shard}`, '', noRequestAuthentication(shard, 'fraud', labels)]);
+    expect(checkWith(auth.stack, replaceIn(auth.objects, 'RequestAuthentication', 'fraud-jwt'))).toEqual(expected);
+
+    const otherPods = copyOf(auth.objects, 'RequestAuthentication', 'fraud-jwt');
+    otherPods.spec.selector.matchLabels = { 'app.kubernetes.io/name': 'feature-store' };
+    expect(checkWith(auth.stack, replaceIn(auth.objects, 'RequestAuthentication', 'fraud-jwt', otherPods))).toEqual(expected);
+
+    const namespaceWide = copyOf(auth.objects, 'RequestAuthentication', 'fraud-jwt');
+    delete namespaceWide.spec.selector;
+    expect(checkWith(auth.stack, replaceIn(auth.objects, 'RequestAuthentication', 'fraud-jwt', namespaceWide))).toEqual(expected);
+
+    // The gateway's RequestAuthentication, in istio-system, does not stand in for the shards' own.
+    const elsewhere = copyOf(auth.objects, 'RequestAuthentication', 'fraud-jwt');
+    elsewhere.metadata.namespace = 'istio-system';
+    expect(checkWith(auth.stack, replaceIn(auth.objects, 'RequestAuthentication', 'fraud-jwt', elsewhere))).toEqual(expected);
+  });
+
+  it('names every issuer of the stack in the fix', () => {
+    expect(checkWith(twoIssuers.stack, replaceIn(twoIssuers.objects, 'RequestAuthentication', 'search-jwt'))).toEqual([
+      [
+        'Deployment/search-interactive-cpu-std-1',
+        '',
+        noRequestAuthentication('search-interactive-cpu-std-1', 'search', SEARCH_LABELS, `${ISSUER}, ${OTHER_ISSUER}`, 'each issuer'),
+      ],
+    ]);
+  });
+
+  it('reports the issuers no selecting RequestAuthentication has a jwtRule for, and accepts them spread over several', () => {
+    const oneRule = copyOf(twoIssuers.objects, 'RequestAuthentication', 'fraud-jwt');
+    const [first, second] = oneRule.spec.jwtRules;
+    expect([first.issuer, second.issuer]).toEqual([ISSUER, OTHER_ISSUER]);
+    oneRule.spec.jwtRules = [first];
+    expect(checkWith(twoIssuers.stack, replaceIn(twoIssuers.objects, 'RequestAuthentication', 'fraud-jwt', oneRule))).toEqual(
+      FRAUD_SHARDS.map(([shard]) => [
+        `Deployment/${shard}`,
+        '',
+        `Deployment/${shard} is a shard but no RequestAuthentication in namespace fraud that selects its pods (RequestAuthentication/fraud-jwt) has a jwtRule for issuer ${OTHER_ISSUER} of modelfleet:auth; its sidecar rejects that issuer's tokens, so its tenants are refused at the shard after the gateway admitted them; add a jwtRule (issuer, jwksUri) for it to RequestAuthentication/fraud-jwt`,
+      ]),
+    );
+
+    // The second issuer's rule in a RequestAuthentication of its own, selecting the realtime shard only.
+    const realtimeOnly: KubeObject = {
+      apiVersion: 'security.istio.io/v1beta1',
+      kind: 'RequestAuthentication',
+      metadata: { name: 'partners-jwt', namespace: 'fraud' },
+      spec: { selector: { matchLabels: { 'app.kubernetes.io/instance': 'fraud-realtime-gpu-l4-1' } }, jwtRules: [second] },
+    };
+    const noRules = { ...oneRule, spec: { ...oneRule.spec, jwtRules: [] } };
+    expect(checkWith(twoIssuers.stack, [...replaceIn(twoIssuers.objects, 'RequestAuthentication', 'fraud-jwt', noRules), realtimeOnly])).toEqual([
+      [
+        'Deployment/fraud-batch-gpu-l4-1',
+        '',
+        `Deployment/fraud-batch-gpu-l4-1 is a shard but no RequestAuthentication in namespace fraud that selects its pods (RequestAuthentication/fraud-jwt) has a jwtRule for issuers ${ISSUER}, ${OTHER_ISSUER} of modelfleet:auth; its sidecar rejects those issuers' tokens, so their tenants are refused at the shard after the gateway admitted them; add a jwtRule (issuer, jwksUri) for each to RequestAuthentication/fraud-jwt`,
+      ],
+      [
+        'Deployment/fraud-realtime-gpu-l4-1',
+        '',
+        `Deployment/fraud-realtime-gpu-l4-1 is a shard but no RequestAuthentication in namespace fraud that selects its pods (RequestAuthentication/fraud-jwt, RequestAuthentication/partners-jwt) has a jwtRule for issuer ${ISSUER} of modelfleet:auth; its sidecar rejects that issuer's tokens, so its tenants are refused at the shard after the gateway admitted them; add a jwtRule (issuer, jwksUri) for it to one of them`,
+      ],
+    ]);
+    oneRule.spec.jwtRules = [first];
+    expect(checkWith(twoIssuers.stack, [...replaceIn(twoIssuers.objects, 'RequestAuthentication', 'fraud-jwt', oneRule), realtimeOnly]).map(([object]) => object)).toEqual(['Deployment/fraud-batch-gpu-l4-1']);
+  });
+
+  it('requires no RequestAuthentication when the stack does not authenticate tenants', () => {
+    expect(fleet.some((o) => o.kind === 'RequestAuthentication')).toBe(false);
+    expect(check(replaceIn(auth.objects, 'RequestAuthentication', 'fraud-jwt'))).toEqual([]);
+  });
+
+  it('is checked by the pack with the issuers of the stack it enforces', async () => {
+    const policy = platformPolicies(auth.stack).find((p) => p.name === 'shard-isolation') as StackValidationPolicy;
+    const objects = replaceIn(auth.objects, 'RequestAuthentication', 'search-jwt');
+    const { report, reported } = violationSpy();
+    await policy.validateStack(stackArgs(objects), report);
+    const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'search-interactive-cpu-std-1')!;
+    expect(reported).toEqual([
+      { message: `Deployment/search-interactive-cpu-std-1: ${noRequestAuthentication('search-interactive-cpu-std-1', 'search', SEARCH_LABELS)}`, urn: urnOf(deployment) },
+    ]);
+    const { report: quiet, reported: none } = violationSpy();
+    await (platformPolicies(loadPlatformStack()).find((p) => p.name === 'shard-isolation') as StackValidationPolicy).validateStack(stackArgs(objects), quiet);
+    expect(none).toEqual([]);
+  });
+});
+
+describe('shard-isolation: mutual TLS (modelfleet:isolation.mtls)', () => {
+  const peer = (name: string) => copyOf(fleet, 'PeerAuthentication', name);
+  const inFraud = (message: (shard: string, labels: string) => string) => FRAUD_SHARDS.map(([shard, labels]) => [`Deployment/${shard}`, '', message(shard, labels)]);
+
+  it('passes with either PeerAuthentication of the namespace alone: the selecting one is STRICT, and so is the namespace-wide one', () => {
+    expect(fleet.filter((o) => o.kind === 'PeerAuthentication').map((o) => o.metadata?.name)).toEqual(['docai-mtls', 'docai-shard-metrics', 'fraud-mtls', 'fraud-shard-metrics', 'search-mtls', 'search-shard-metrics']);
+    expect(check(replace('PeerAuthentication', 'fraud-mtls'))).toEqual([]);
+    expect(check(replace('PeerAuthentication', 'fraud-shard-metrics'))).toEqual([]);
+  });
+
+  it('reports every shard of a namespace without a PeerAuthentication that sets a mode', () => {
+    const neither = without(without(fleet, 'PeerAuthentication', 'fraud-mtls'), 'PeerAuthentication', 'fraud-shard-metrics');
+    expect(check(neither)).toEqual(inFraud((shard, labels) => noMtlsMode(shard, 'fraud', labels)));
+
+    // UNSET inherits: from the namespace-wide policy, and from nothing when that is gone too.
+    const unset = peer('fraud-shard-metrics');
+    unset.spec.mtls.mode = 'UNSET';
+    expect(check(replace('PeerAuthentication', 'fraud-shard-metrics', unset))).toEqual([]);
+    expect(check(without(replace('PeerAuthentication', 'fraud-shard-metrics', unset), 'PeerAuthentication', 'fraud-mtls'))).toEqual(inFraud((shard, labels) => noMtlsMode(shard, 'fraud', labels)));
+
+    // A PeerAuthentication of another namespace does not count, nor does one whose selector misses the pods.
+    const elsewhere = { ...peer('fraud-mtls'), metadata: { ...peer('fraud-mtls').metadata, namespace: 'istio-system' } };
+    const otherPods = peer('fraud-shard-metrics');
+    otherPods.spec.selector.matchLabels = { app: 'feature-store' };
+    expect(check([...without(fleet, 'PeerAuthentication', 'fraud-mtls').filter((o) => o.metadata?.name !== 'fraud-shard-metrics'), elsewhere as KubeObject, otherPods as KubeObject])).toEqual(
+      inFraud((shard, labels) => noMtlsMode(shard, 'fraud', labels)),
+    );
+  });
+
+  it('names the namespace-wide PeerAuthentication that decides when no selecting one overrides it', () => {
+    const permissive = peer('fraud-mtls');
+    permissive.spec.mtls.mode = 'PERMISSIVE';
+    expect(check(replace('PeerAuthentication', 'fraud-mtls', permissive))).toEqual([]);
+    expect(check(without(replace('PeerAuthentication', 'fraud-mtls', permissive), 'PeerAuthentication', 'fraud-shard-metrics'))).toEqual(
+      inFraud(
+        (shard) =>
+          `Deployment/${shard} is a shard but Istio does not require mutual TLS on ports 8000 (HTTP) and 8001 (gRPC) of its pods: PeerAuthentication/fraud-mtls, namespace-wide in namespace fraud, sets spec.mtls.mode to PERMISSIVE, and no PeerAuthentication that selects the pods overrides it; ${NO_MTLS}; set it to STRICT`,
+      ),
+    );
+  });
+
+  it('names the port and the selecting PeerAuthentication that decides it, over a STRICT namespace-wide one', () => {
+    const http = peer('fraud-shard-metrics');
+    http.spec.portLevelMtls['8000'] = { mode: 'PERMISSIVE' };
+    expect(check(replace('PeerAuthentication', 'fraud-shard-metrics', http))).toEqual(
+      inFraud(
+        (shard) =>
+          `Deployment/${shard} is a shard but Istio does not require mutual TLS on port 8000 (HTTP) of its pods: PeerAuthentication/fraud-shard-metrics in namespace fraud selects the pods and sets spec.portLevelMtls["8000"].mode to PERMISSIVE; ${NO_MTLS}; set it to STRICT, or remove it`,
+      ),
+    );
+
+    // The selecting policy's own mode for 8001, its port level for 8000: two causes, two messages; a port-level UNSET inherits STRICT.
+    const both = peer('fraud-shard-metrics');
+    both.spec.mtls.mode = 'DISABLE';
+    both.spec.portLevelMtls = { '8000': { mode: 'PERMISSIVE' }, '8002': { mode: 'UNSET' } };
+    const realtimeOnly = { ...both, spec: { ...both.spec, selector: { matchLabels: { 'app.kubernetes.io/instance': 'fraud-realtime-gpu-l4-1' } } } };
+    expect(check(replace('PeerAuthentication', 'fraud-shard-metrics', realtimeOnly))).toEqual([
+      [
+        'Deployment/fraud-realtime-gpu-l4-1',
+        '',
+        `Deployment/fraud-realtime-gpu-l4-1 is a shard but Istio does not require mutual TLS on port 8000 (HTTP) of its pods: PeerAuthentication/fraud-shard-metrics in namespace fraud selects the pods and sets spec.portLevelMtls["8000"].mode to PERMISSIVE; ${NO_MTLS}; set it to STRICT, or remove it`,
+      ],
+      [
+        'Deployment/fraud-realtime-gpu-l4-1',
+        '',
+        `Deployment/fraud-realtime-gpu-l4-1 is a shard but Istio does not require mutual TLS on port 8001 (gRPC) of its pods: PeerAuthentication/fraud-shard-metrics in namespace fraud selects the pods and sets spec.mtls.mode to DISABLE; ${NO_MTLS}; set it to STRICT`,
+      ],
+    ]);
+
+    // Istio applies the oldest of two selecting policies, which the objects do not tell: each must give STRICT.
+    const second = { ...http, metadata: { ...http.metadata, name: 'fraud-shard-http' } };
+    expect(check([...fleet, second as KubeObject]).map(([object, , message]) => [object, message.slice(0, message.indexOf(';'))])).toEqual(
+      FRAUD_SHARDS.map(([shard]) => [
+        `Deployment/${shard}`,
+        `Deployment/${shard} is a shard but Istio does not require mutual TLS on port 8000 (HTTP) of its pods: PeerAuthentication/fraud-shard-http in namespace fraud selects the pods and sets spec.portLevelMtls["8000"].mode to PERMISSIVE`,
+      ]),
+    );
+  });
+
+  it("requires STRICT on the metrics port too when the stack's mtls is strict", () => {
+    expect(strict.objects.filter((o) => o.kind === 'PeerAuthentication').map((o) => o.metadata?.name)).toEqual(['docai-mtls', 'fraud-mtls', 'search-mtls']);
+    expect(checkWith(strict.stack, strict.objects)).toEqual([]);
+    const metrics = copyOf(fleet, 'PeerAuthentication', 'search-shard-metrics');
+    expect(metrics.spec.portLevelMtls).toEqual({ '8002': { mode: 'PERMISSIVE' } });
+    expect(checkWith(strict.stack, [...strict.objects, metrics as KubeObject])).toEqual([
+      [
+        'Deployment/search-interactive-cpu-std-1',
+        '',
+        "Deployment/search-interactive-cpu-std-1 is a shard but Istio does not require mutual TLS on port 8002 (metrics) of its pods: PeerAuthentication/search-shard-metrics in namespace search selects the pods and sets spec.portLevelMtls[\"8002\"].mode to PERMISSIVE; the sidecar then also accepts plain text there: a caller outside the mesh connects without a certificate that names it, and the metrics, which name every tenant's copies, cross the network unencrypted; modelfleet:isolation.mtls is strict, so the metrics port must be STRICT too (strict-except-metrics lets a Prometheus outside the mesh scrape it in plain text); set it to STRICT, or remove it",
+      ],
+    ]);
+    // The same fleet under strict-except-metrics.
+    expect(check([...strict.objects, metrics as KubeObject])).toEqual([]);
+
+    const none = without(strict.objects, 'PeerAuthentication', 'search-mtls');
+    expect(checkWith(strict.stack, none).map(([, , message]) => message.slice(0, message.indexOf(':')))).toEqual([
+      'Deployment/search-interactive-cpu-std-1 is a shard but Istio does not require mutual TLS on ports 8000 (HTTP), 8001 (gRPC) and 8002 (metrics) of its pods',
+    ]);
+  });
+
+  it('checks no PeerAuthentication when the stack leaves mutual TLS unmanaged', () => {
+    expect(unmanaged.objects.some((o) => o.kind === 'PeerAuthentication')).toBe(false);
+    expect(checkWith(unmanaged.stack, unmanaged.objects)).toEqual([]);
+    expect(check(unmanaged.objects).map(([object]) => object)).toEqual(['Deployment/fraud-batch-gpu-l4-1', 'Deployment/fraud-realtime-gpu-l4-1', 'Deployment/search-interactive-cpu-std-1']);
   });
 });
