@@ -37,7 +37,6 @@ import {
   authenticate,
   authorize,
   grpcRequest,
-  idOf,
   mtlsMode,
   type AuthnResult,
   type AuthorizationPolicy,
@@ -45,7 +44,7 @@ import {
   type PeerAuthentication,
   type RequestAuthentication,
 } from './mesh/index.ts';
-import { routeOnce, type FleetView } from './routing-proof.ts';
+import { podLabelsOf, routeOnce, type FleetView } from './routing-proof.ts';
 
 /** The identity providers the proof signs with. */
 export interface AuthProofOptions {
@@ -92,13 +91,7 @@ export function proveAuthentication(view: FleetView, options: AuthProofOptions):
   const requestAuthentications = view.objects.filter((o) => o.kind === 'RequestAuthentication') as RequestAuthentication[];
   const peerAuthentications = view.objects.filter((o) => o.kind === 'PeerAuthentication') as PeerAuthentication[];
   const policies: readonly AuthorizationPolicy[] = view.policies;
-  const deployments = new Map(view.objects.filter((o) => o.kind === 'Deployment').map((d) => [idOf(d), d]));
-  const podLabels = (shard: Shard): Record<string, string> => {
-    const d = deployments.get(`${shard.namespace}/${shard.name}`) as { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | undefined;
-    const labels = d?.spec?.template?.metadata?.labels;
-    if (!labels) throw new Error(`no Deployment ${shard.namespace}/${shard.name} in the manifests`);
-    return labels;
-  };
+  const podLabels = podLabelsOf(view);
   const shardByName = new Map(view.shards.map((s) => [s.name, s]));
   const shardOfService = (fqdn: string) => shardByName.get(fqdn.split('.')[0]!);
 

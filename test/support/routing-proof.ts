@@ -163,6 +163,17 @@ function mayMatch(vs: VirtualService, path: string, headers: ReadonlyMap<string,
   );
 }
 
+/** The pod labels of each shard's Deployment in `view` (what the policies select on), by shard. */
+export function podLabelsOf(view: FleetView): (shard: Shard) => Record<string, string> {
+  const deployments = new Map(view.objects.filter((o) => o.kind === 'Deployment').map((d) => [idOf(d), d]));
+  return (shard) => {
+    const d = deployments.get(`${shard.namespace}/${shard.name}`) as { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | undefined;
+    const labels = d?.spec?.template?.metadata?.labels;
+    if (!labels) throw new Error(`no Deployment ${shard.namespace}/${shard.name} in the manifests`);
+    return labels;
+  };
+}
+
 /** Checks the whole fleet. `crossTenantSamples` other tenants are tried against every copy (all when undefined). */
 export function proveRouting(view: FleetView, options: { readonly crossTenantSamples?: number } = {}): ProofReport {
   const problems: string[] = [];
@@ -174,13 +185,7 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
   let crossTenantDenials = 0;
   let canaryCopies = 0;
 
-  const deployments = new Map(view.objects.filter((o) => o.kind === 'Deployment').map((d) => [idOf(d), d]));
-  const podLabels = (shard: Shard): Record<string, string> => {
-    const d = deployments.get(`${shard.namespace}/${shard.name}`) as { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | undefined;
-    const labels = d?.spec?.template?.metadata?.labels;
-    if (!labels) throw new Error(`no Deployment ${shard.namespace}/${shard.name} in the manifests`);
-    return labels;
-  };
+  const podLabels = podLabelsOf(view);
   const admitted = (shard: Shard, path: string, port: number, headers: Record<string, string>) => {
     authorizationChecks++;
     return authorize(view.policies, { namespace: shard.namespace, labels: podLabels(shard) }, { source: { principal: ingress }, host: `${shard.name}.${shard.namespace}.svc.cluster.local`, method: 'POST', path, port, headers });

@@ -64,6 +64,7 @@
 import { constants, createHmac, createPublicKey, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { describeObject, idOf, namespaceOf, type K8sObject } from './k8s-object.ts';
 import { MeshEvaluationError, type MeshErrorLocation } from './mesh-error.ts';
+import { headerMap } from './virtual-service.ts';
 
 // ---------------------------------------------------------------------------
 // Object shapes (field names from the security.istio.io CRD schema)
@@ -816,17 +817,6 @@ function normalizeClaims(payload: Readonly<Record<string, unknown>>, spaceDelimi
 // Evaluation
 // ---------------------------------------------------------------------------
 
-function headerMapOf(headers: Readonly<Record<string, string>> | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    const key = k.toLowerCase();
-    if (out.has(key)) throw new MeshEvaluationError('invalid', `request header ${JSON.stringify(k)} is given twice (names are case-insensitive)`);
-    if (typeof v !== 'string') throw new MeshEvaluationError('invalid', `request header ${JSON.stringify(k)} must be a string`);
-    out.set(key, v);
-  }
-  return out;
-}
-
 function outputHeaders(rule: ResolvedRule): string[] {
   return [...(rule.payloadHeader === undefined ? [] : [rule.payloadHeader]), ...rule.claimHeaders.map((c) => c.header)];
 }
@@ -898,7 +888,7 @@ export function authenticate(
   if (typeof options?.now !== 'number' || !Number.isFinite(options.now)) throw new MeshEvaluationError('invalid', 'options.now (epoch seconds) is required');
   if (typeof request.path !== 'string' || !request.path.startsWith('/')) throw new MeshEvaluationError('invalid', 'request.path must start with "/"');
   const root = options.rootNamespace ?? 'istio-system';
-  const headers = headerMapOf(request.headers);
+  const headers = headerMap(request.headers);
   const rules = rulesFor(requestAuthentications, workload, root);
   const result = (h: Map<string, string>, path: string) => ({ headers: Object.fromEntries(h), path });
   if (rules.length === 0) return { kind: 'anonymous', ...result(headers, request.path) };

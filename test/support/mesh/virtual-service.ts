@@ -531,7 +531,8 @@ const MATCH_FIELDS = new Set([
 ]);
 const IGNORED_HEADER_KEYS = new Set(['uri', 'scheme', 'method', 'authority']);
 
-function headerMap(headers: Readonly<Record<string, string>> | undefined): Map<string, string> {
+/** Request headers by lower-case name; a name given twice (in any case) or a value that is not a string throws. */
+export function headerMap(headers: Readonly<Record<string, string>> | undefined): Map<string, string> {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(headers ?? {})) {
     const key = k.toLowerCase();
