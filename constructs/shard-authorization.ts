@@ -231,25 +231,20 @@ export function shardAllowRules(shard: Shard, stack: StackConfig, team: TeamSpec
   for (const names of chunk(untenanted, MAX_VALUES_PER_RULE)) rules.push({ from, to: grpc, when: [{ key: headerKey(modelHeader), values: names }] });
   const untenantedSet = new Set(untenanted);
   const tenanted = shard.copies.filter((c) => !untenantedSet.has(c.model));
-  if (claim) {
-    // With tokens the claim must equal the tenant header: one rule per tenant, the tenant's models on this shard.
-    for (const [tenant, copies] of groupBy(tenanted, (c) => c.tenant!)) {
-      for (const names of chunk([...new Set(copies.map((c) => c.model))], MAX_VALUES_PER_RULE)) {
-        rules.push({ from, to: grpc, when: [{ key: headerKey(modelHeader), values: names }, { key: headerKey(tenantHeader), values: [tenant] }, { key: claim, values: [tenant] }] });
-      }
-    }
-  } else {
+  if (!claim) {
     for (const [model, copies] of groupBy(tenanted, (c) => c.model)) {
       for (const tenants of chunk(tenantsOf(copies), MAX_VALUES_PER_RULE)) {
         rules.push({ from, to: grpc, when: [{ key: headerKey(modelHeader), values: [model] }, { key: headerKey(tenantHeader), values: tenants }] });
       }
     }
   }
+  // Per tenant, the tenant's models on this shard: with tokens (the claim must equal the tenant header), and for its trusted callers.
   for (const [tenant, copies] of groupBy(tenanted, (c) => c.tenant!)) {
     const callers = trusted.get(tenant);
-    if (!callers) continue;
     for (const names of chunk([...new Set(copies.map((c) => c.model))], MAX_VALUES_PER_RULE)) {
-      rules.push({ from: [{ source: { principals: callers } }], to: grpc, when: [{ key: headerKey(modelHeader), values: names }, { key: headerKey(tenantHeader), values: [tenant] }] });
+      const when: Condition[] = [{ key: headerKey(modelHeader), values: names }, { key: headerKey(tenantHeader), values: [tenant] }];
+      if (claim) rules.push({ from, to: grpc, when: [...when, { key: claim, values: [tenant] }] });
+      if (callers) rules.push({ from: [{ source: { principals: callers } }], to: grpc, when });
     }
   }
   rules.push({ to: [{ operation: { ports: [String(TRITON_HTTP_PORT)], methods: ['GET'], paths: [...TRITON_HEALTH_PATHS] } }] });
