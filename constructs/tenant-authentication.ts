@@ -9,16 +9,17 @@
  * ALLOW and DENY policies require it (`shard-authorization.ts`).
  */
 import { Construct } from 'constructs';
-import { LABEL, MANAGED_BY, TRITON_APP_NAME } from '../core/plan/shard-labels.ts';
+import { LABEL, MANAGED_BY } from '../core/plan/shard-labels.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { AuthConfig, StackConfig } from '../core/stack/stack-config.ts';
 import { AuthorizationPolicy } from './authorization-policy.ts';
 import type { JwtRule } from './imports/security.istio.io.requestauthentication.ts';
 import { PeerAuthentication } from './peer-authentication.ts';
 import { RequestAuthentication } from './request-authentication.ts';
+import { shardPodSelector } from './team-network-policy.ts';
 import { TRITON_METRICS_PORT } from './triton-shard.ts';
 
-/** Name of the gateway's RequestAuthentication and of its DENY policy for requests without a token. */
+/** Name of the gateway's RequestAuthentication. */
 export const GATEWAY_JWT_NAME = 'modelfleet-jwt';
 /** Name of the gateway's AuthorizationPolicy that refuses requests to the fleet's host without a valid token. */
 export const GATEWAY_REQUIRE_JWT_NAME = 'modelfleet-require-jwt';
@@ -136,9 +137,9 @@ export interface TeamAuthenticationProps {
   readonly stack: StackConfig;
 }
 
-/** The labels every shard pod carries (`app.kubernetes.io/name: triton`, managed by modelfleet). */
+/** Every shard pod of the namespace: the NetworkPolicies' selector (`app.kubernetes.io/name: triton`, managed by modelfleet). */
 function shardPods(): { matchLabels: Record<string, string> } {
-  return { matchLabels: { [LABEL.name]: TRITON_APP_NAME, [LABEL.managedBy]: MANAGED_BY } };
+  return { matchLabels: { ...shardPodSelector().matchLabels } };
 }
 
 /**
