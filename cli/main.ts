@@ -9,11 +9,10 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { checkInstance, ItemTooLargeError, packVectors } from '../core/packer/pack-vectors.ts';
 import { MEASUREMENT_FORMATS, type MeasurementFormat } from '../core/serving/measured-profile.ts';
 import { explainLabel, MAX_POOL_NAME_LENGTH } from '../core/spec/names.ts';
-import { runDiff } from './diff-command.ts';
-import { runExplain } from './explain-command.ts';
-import { runProfile } from './profile-command.ts';
-import { runRebalance } from './rebalance-command.ts';
-import { runSynth } from './synth-command.ts';
+import { startDeclarationEvaluator } from '../core/loader/declaration-evaluator.ts';
+// Each command's module is imported when that command runs: synth and explain render with cdk8s,
+// and `check` must start fast without it (it also starts the declaration evaluator first, so that
+// the evaluator's Node and tsx start while check's modules load).
 
 import { EXIT_INVALID, EXIT_USAGE, type CliIo } from './report-failure.ts';
 
@@ -40,6 +39,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .option('--lockfile <file>', 'placement lockfile (default: placement.lock.json, or placement.<stack>.lock.json, beside the models directory)')
     .option('--frozen-lockfile', 'fail instead of updating the lockfile when placement would change (for CI)')
     .action(async (opts: { models: string; out: string; stack?: string; lockfile?: string; frozenLockfile?: boolean }) => {
+      const { runSynth } = await import('./synth-command.ts');
       code = await runSynth(
         {
           modelsDir: opts.models,
@@ -47,6 +47,29 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
           ...(opts.lockfile !== undefined ? { lockfile: opts.lockfile } : {}),
           frozenLockfile: opts.frozenLockfile === true,
+        },
+        io,
+      );
+    });
+
+  program
+    .command('check')
+    .description('validate the fleet and plan it as synth does, without rendering or writing anything (for editors and pre-commit hooks)')
+    .option('--models <dir>', 'fleet directory holding teams.ts and <team>/<model>.ts', 'models')
+    .option('--stack <name>', 'stack whose Pulumi.<name>.yaml config to use (default: the embedded default stack)')
+    .option('--lockfile <file>', 'placement lockfile (default: placement.lock.json, or placement.<stack>.lock.json, beside the models directory)')
+    .option('--frozen-lockfile', 'fail when synth would create or update the lockfile (for pre-commit hooks and CI)')
+    .option('--json', 'print {"ok", "problems", "warnings", "lockfile", "summary"} as JSON on stdout')
+    .action(async (opts: { models: string; stack?: string; lockfile?: string; frozenLockfile?: boolean; json?: boolean }) => {
+      startDeclarationEvaluator();
+      const { runCheck } = await import('./check-command.ts');
+      code = await runCheck(
+        {
+          modelsDir: opts.models,
+          ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
+          ...(opts.lockfile !== undefined ? { lockfile: opts.lockfile } : {}),
+          frozenLockfile: opts.frozenLockfile === true,
+          json: opts.json === true,
         },
         io,
       );
@@ -63,6 +86,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return Number(value);
     })
     .action(async (opts: { models: string; stack?: string; lockfile?: string; maxMoves?: number }) => {
+      const { runRebalance } = await import('./rebalance-command.ts');
       code = await runRebalance(
         {
           modelsDir: opts.models,
@@ -84,6 +108,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .option('--lockfile <file>', 'placement lockfile (default: beside the models directory)')
     .option('--json', 'print the explanation as JSON')
     .action(async (model: string, opts: { tenant?: string; models: string; stack?: string; lockfile?: string; json?: boolean }) => {
+      const { runExplain } = await import('./explain-command.ts');
       code = await runExplain(
         {
           model,
@@ -112,10 +137,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     })
     .option('--model <name>', 'the model or model config to read from a Model Analyzer table (default: its only one)')
     .option('--json', 'print {"pool", "profile", "sources"} as JSON instead of TypeScript')
-    .action((files: string[], opts: { pool: string; from?: MeasurementFormat; model?: string; json?: boolean }, command: Command) => {
+    .action(async (files: string[], opts: { pool: string; from?: MeasurementFormat; model?: string; json?: boolean }, command: Command) => {
       if (opts.from === 'perf-analyzer' && opts.model !== undefined) {
         command.error('error: --model chooses among the models of a Model Analyzer table; perf_analyzer reports name no model', { exitCode: EXIT_USAGE });
       }
+      const { runProfile } = await import('./profile-command.ts');
       code = runProfile(
         {
           files,
@@ -142,7 +168,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     })
     .option('--details-url <url>', 'where the full diff can be read (named when sections are left out)')
     .option('--title <text>', 'heading line of the comment (default: "## modelfleet: what this change costs")')
-    .action((base: string, head: string, opts: { out?: string; full?: string; costJson?: string; maxChars?: number; detailsUrl?: string; title?: string }) => {
+    .action(async (base: string, head: string, opts: { out?: string; full?: string; costJson?: string; maxChars?: number; detailsUrl?: string; title?: string }) => {
+      const { runDiff } = await import('./diff-command.ts');
       code = runDiff(
         {
           base,

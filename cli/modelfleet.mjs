@@ -4,6 +4,9 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `check` (editors, pre-commit hooks) is mostly start-up: start its declaration evaluator (a Node
+// and tsx of its own, cli/main.ts does too) before the CLI's modules load, so the two overlap.
+if (process.argv[2] === 'check') (await import('../core/loader/declaration-evaluator.ts')).startDeclarationEvaluator();
 // `modelfleet explain … | head`: a reader that closes the pipe early is not an error.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

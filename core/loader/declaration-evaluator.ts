@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { decodeValue } from './declaration-data.ts';
-import type { DeclarationLimits } from './declaration-limits.ts';
+import { DEFAULT_DECLARATION_LIMITS, type DeclarationLimits } from './declaration-limits.ts';
 import { MEMORY_MARKER, type EvaluationRequest } from './evaluator-protocol.ts';
 
 /** What one file's import gave. */
@@ -313,6 +313,22 @@ function parseResult(m: Record<string, unknown>): FileEvaluation | undefined {
 
 let current: EvaluatorProcess | undefined;
 let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Starts the evaluator before the first load, so that its Node and tsx start
+ * while the caller still imports its own modules (`modelfleet check`). The
+ * process is unref'd while idle, so it never keeps the caller alive; a load
+ * with another memory limit replaces it, and one that failed to start is
+ * started again by the load.
+ */
+export function startDeclarationEvaluator(memoryMb: number = DEFAULT_DECLARATION_LIMITS.memoryMb): void {
+  if (current?.alive) return;
+  try {
+    current = new EvaluatorProcess(memoryMb);
+  } catch {
+    current = undefined; // the first load tries again and reports why
+  }
+}
 
 /**
  * Imports `files` in the evaluator, in order, and returns what each gave.

@@ -144,9 +144,18 @@ new Worker(WATCHDOG, {
 
 // Registered before any namespace, so that it runs after theirs; the library's namespace is never unregistered.
 registerHooks(`data:text/javascript,${encodeURIComponent(LIBRARY_HOOK)}`);
-register({ namespace: LIBRARY_NAMESPACE });
+const library = register({ namespace: LIBRARY_NAMESPACE });
 
-let queue = Promise.resolve();
+// The library is loaded before the first request (it costs more than a small fleet's files): the
+// fleet's `import … from 'modelfleet'` resolves to the same module when the fleet is in this package
+// or has it as a dependency, and finds it loaded. A failure here is no error: a load that needs the
+// library reports why it cannot have it.
+const libraryLoaded = library.import('modelfleet', import.meta.url).then(
+  () => undefined,
+  () => undefined,
+);
+
+let queue: Promise<void> = libraryLoaded;
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on('line', (line) => {
   const request = JSON.parse(line) as EvaluationRequest;
@@ -155,4 +164,5 @@ lines.on('line', (line) => {
 lines.on('close', () => {
   void queue.finally(() => process.exit(0));
 });
+await libraryLoaded;
 send({ t: 'ready' });
