@@ -7,6 +7,7 @@ export { checkGpuPoolPlacement, gpuPoolPlacementRule, type GpuPoolPlacementConfi
 export { checkImageRegistry, imageRegistryRule, imageRepository, isAllowedImage, type ImageRegistryConfig } from './image-registry.ts';
 export { describeObject, selectorMatches, type FieldPath, type KubeObject } from './kube-object.ts';
 export { collectViolations, type ManifestRule, type ReportViolation, type RuleViolation } from './manifest-rule.ts';
+export { ObjectIndex, type MissingNamespace } from './object-index.ts';
 export {
   checkPlatformRule,
   CLUSTER_DOMAIN,

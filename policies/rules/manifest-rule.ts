@@ -6,6 +6,7 @@
  */
 import type { EnforcementLevel } from '../../core/stack/policy-config.ts';
 import type { FieldPath, KubeObject } from './kube-object.ts';
+import type { ObjectIndex } from './object-index.ts';
 
 /** One violation: the offending object, the field, and what is wrong and how to fix it. */
 export interface RuleViolation {
@@ -38,8 +39,12 @@ export interface ManifestRule<C, Id extends string = string> {
   readonly defaultLevel: EnforcementLevel;
   /** `object`: each object alone; `stack`: the whole set. */
   readonly scope: 'object' | 'stack';
-  /** Reports every violation in `objects`. Never throws. */
-  readonly check: (objects: readonly KubeObject[], config: C, report: ReportViolation) => void;
+  /**
+   * Reports every violation in `objects`. Never throws. `index`, an
+   * `ObjectIndex` of exactly `objects`, lets several rules share one index;
+   * without it a rule that looks objects up indexes them itself.
+   */
+  readonly check: (objects: readonly KubeObject[], config: C, report: ReportViolation, index?: ObjectIndex) => void;
 }
 
 /** Runs one rule and collects its violations, in the order reported (as pulumi-policy's `runResourcePolicy` does). */

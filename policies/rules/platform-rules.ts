@@ -10,6 +10,7 @@ import { gpuPoolPlacementRule, type GpuPoolPlacementConfig } from './gpu-pool-pl
 import { imageRegistryRule, type ImageRegistryConfig } from './image-registry.ts';
 import type { KubeObject } from './kube-object.ts';
 import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
+import type { ObjectIndex } from './object-index.ts';
 import { podSecurityRestrictedRule, type PodSecurityRestrictedConfig } from './pod-security-restricted.ts';
 import { realtimeDisruptionBudgetRule, type RealtimeDisruptionBudgetConfig } from './realtime-disruption-budget.ts';
 import { realtimeMinReplicasRule, type RealtimeMinReplicasConfig } from './realtime-min-replicas.ts';
@@ -86,7 +87,7 @@ export function ruleConfigsFromStack(stack: StackConfig): PlatformRuleConfigs {
   };
 }
 
-/** Runs one platform rule with its configuration from `configs`. */
-export function checkPlatformRule(rule: PlatformRule, objects: readonly KubeObject[], configs: PlatformRuleConfigs, report: ReportViolation): void {
-  (rule.check as (o: readonly KubeObject[], c: unknown, r: ReportViolation) => void)(objects, configs[rule.id], report);
+/** Runs one platform rule with its configuration from `configs`; `index`, an `ObjectIndex` of exactly `objects`, is shared with the rule. */
+export function checkPlatformRule(rule: PlatformRule, objects: readonly KubeObject[], configs: PlatformRuleConfigs, report: ReportViolation, index?: ObjectIndex): void {
+  (rule.check as (o: readonly KubeObject[], c: unknown, r: ReportViolation, i?: ObjectIndex) => void)(objects, configs[rule.id], report, index);
 }

@@ -5,7 +5,8 @@
  * its containers' sum (with restartable "sidecar" init containers) and its
  * largest init container, plus the pod overhead.
  */
-import { asList, asRecord, asString, isKind, namespaceOf, type KubeObject } from './kube-object.ts';
+import { asList, asRecord, asString, type KubeObject } from './kube-object.ts';
+import { ObjectIndex } from './object-index.ts';
 import type { PodTemplate } from './pod-templates.ts';
 import { toMilli } from './resource-amount.ts';
 
@@ -17,12 +18,11 @@ export interface ContainerDefaults {
   readonly limit: Readonly<Record<string, unknown>>;
 }
 
-/** The LimitRange container defaults of `namespace` in `objects` (the first LimitRange that sets a resource wins). */
-export function containerDefaults(namespace: string | undefined, objects: readonly KubeObject[]): ContainerDefaults {
+/** The LimitRange container defaults of `namespace` in `objects` or an index of them (the first LimitRange that sets a resource wins). */
+export function containerDefaults(namespace: string | undefined, objects: readonly KubeObject[] | ObjectIndex): ContainerDefaults {
   const request: Record<string, unknown> = {};
   const limit: Record<string, unknown> = {};
-  for (const o of objects) {
-    if (!isKind(o, '', 'LimitRange') || (namespaceOf(o) ?? '') !== (namespace ?? '')) continue;
+  for (const o of ObjectIndex.of(objects).inNamespace('', 'LimitRange', namespace ?? '')) {
     for (const item of asList(asRecord(o.spec)?.limits)) {
       const l = asRecord(item);
       if (!l || asString(l.type) !== 'Container') continue;

@@ -4,18 +4,25 @@
  * upgrade takes its replicas down one at a time instead of all at once.
  */
 import { LABEL } from '../../core/plan/shard-labels.ts';
-import { asRecord, describeObject, isKind, sameNamespace, selectorMatches, type KubeObject } from './kube-object.ts';
+import { asRecord, describeObject, namespaceOf, selectorMatches, type KubeObject } from './kube-object.ts';
 import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
+import { ObjectIndex } from './object-index.ts';
 import { realtimeWorkloads, REALTIME_TIER } from './realtime-workloads.ts';
 
 /** Configuration of `realtime-disruption-budget` (none). */
 export type RealtimeDisruptionBudgetConfig = Readonly<Record<string, never>>;
 
 /** Reports every realtime workload whose pods no PodDisruptionBudget of its namespace selects. */
-export function checkRealtimeDisruptionBudget(objects: readonly KubeObject[], _config: RealtimeDisruptionBudgetConfig, report: ReportViolation): void {
-  const budgets = objects.filter((o) => isKind(o, 'policy', 'PodDisruptionBudget'));
-  for (const template of realtimeWorkloads(objects)) {
-    const covered = budgets.some((b) => sameNamespace(b, template.object) && selectorMatches(asRecord(b.spec)?.selector, template.labels));
+export function checkRealtimeDisruptionBudget(
+  objects: readonly KubeObject[],
+  _config: RealtimeDisruptionBudgetConfig,
+  report: ReportViolation,
+  index: ObjectIndex = new ObjectIndex(objects),
+): void {
+  for (const template of realtimeWorkloads(index)) {
+    // The budgets of the workload's namespace whose matchLabels the pod labels may carry (or that have none).
+    const budgets = index.selectorCandidates('policy', 'PodDisruptionBudget', namespaceOf(template.object) ?? '', '', ['spec', 'selector', 'matchLabels'], template.labels);
+    const covered = budgets.some((b) => selectorMatches(asRecord(b.spec)?.selector, template.labels));
     if (covered) continue;
     report(
       template.object,

@@ -7,6 +7,7 @@
 import { LABEL } from '../../core/plan/shard-labels.ts';
 import { describeObject, type KubeObject } from './kube-object.ts';
 import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
+import { ObjectIndex } from './object-index.ts';
 import { realtimeWorkloads, REALTIME_TIER } from './realtime-workloads.ts';
 import { replicaBounds } from './replica-bounds.ts';
 
@@ -17,9 +18,9 @@ export interface RealtimeMinReplicasConfig {
 }
 
 /** Reports every realtime workload that can run fewer than `minReplicas` replicas, on the field that allows it. */
-export function checkRealtimeMinReplicas(objects: readonly KubeObject[], config: RealtimeMinReplicasConfig, report: ReportViolation): void {
-  for (const template of realtimeWorkloads(objects)) {
-    const bounds = replicaBounds(template.object, objects);
+export function checkRealtimeMinReplicas(objects: readonly KubeObject[], config: RealtimeMinReplicasConfig, report: ReportViolation, index: ObjectIndex = new ObjectIndex(objects)): void {
+  for (const template of realtimeWorkloads(index)) {
+    const bounds = replicaBounds(template.object, index);
     if (!bounds || bounds.min >= config.minReplicas) continue;
     report(
       bounds.minFrom.object,

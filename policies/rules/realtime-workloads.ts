@@ -5,7 +5,8 @@
  */
 import { LABEL } from '../../core/plan/shard-labels.ts';
 import { apiGroupOf, labelsOf, type KubeObject } from './kube-object.ts';
-import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
+import { ObjectIndex } from './object-index.ts';
+import type { PodTemplate } from './pod-templates.ts';
 
 /** The tier whose workloads the realtime rules cover. */
 export const REALTIME_TIER = 'realtime';
@@ -13,9 +14,9 @@ export const REALTIME_TIER = 'realtime';
 /** Kinds that serve (long-running, replicated or not); DaemonSets, Jobs and CronJobs do not. */
 const SERVING = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/ReplicaSet', '/ReplicationController', '/Pod']);
 
-/** The pod templates of every serving workload labelled realtime, in order. */
-export function realtimeWorkloads(objects: readonly KubeObject[]): PodTemplate[] {
-  return podTemplatesIn(objects).filter(
+/** The pod templates of every serving workload labelled realtime in `objects` (or an index of them), in order. */
+export function realtimeWorkloads(objects: readonly KubeObject[] | ObjectIndex): PodTemplate[] {
+  return ObjectIndex.of(objects).podTemplates().filter(
     (t) => SERVING.has(`${apiGroupOf(t.object.apiVersion)}/${t.object.kind ?? ''}`) && (labelsOf(t.object)[LABEL.tier] ?? t.labels[LABEL.tier]) === REALTIME_TIER,
   );
 }

@@ -5,6 +5,7 @@
  * (min).
  */
 import { apiGroupOf, asNumber, asRecord, asString, isKind, nameOf, sameNamespace, type FieldPath, type KubeObject } from './kube-object.ts';
+import { ObjectIndex } from './object-index.ts';
 
 /** KEDA's default `maxReplicaCount` when a ScaledObject gives none. */
 export const KEDA_DEFAULT_MAX_REPLICAS = 100;
@@ -39,9 +40,10 @@ function targets(ref: Readonly<Record<string, unknown>> | undefined, workload: K
   return apiVersion === undefined || apiGroupOf(apiVersion) === apiGroupOf(workload.apiVersion);
 }
 
-/** The KEDA ScaledObjects and HorizontalPodAutoscalers in `objects` that scale `workload`. */
-export function autoscalersOf(workload: KubeObject, objects: readonly KubeObject[]): KubeObject[] {
-  return objects.filter((o) => {
+/** The KEDA ScaledObjects and HorizontalPodAutoscalers in `objects` (or an index of them) that scale `workload`, in order. */
+export function autoscalersOf(workload: KubeObject, objects: readonly KubeObject[] | ObjectIndex): KubeObject[] {
+  // Only autoscalers in the workload's namespace that name it can target it: the index holds them by namespace and name.
+  return ObjectIndex.of(objects).autoscalerCandidates(workload).filter((o) => {
     if (!sameNamespace(o, workload)) return false;
     const ref = asRecord(asRecord(o.spec)?.scaleTargetRef);
     if (isKind(o, 'keda.sh', 'ScaledObject')) return targets(ref, workload, { kind: 'Deployment', apiVersion: 'apps/v1' });
@@ -91,8 +93,10 @@ function autoscalerBounds(scaler: KubeObject): ReplicaBounds {
  *   `minReplicaCount`/`idleReplicaCount`/`maxReplicaCount`, HPA
  *   `minReplicas`/`maxReplicas`); without one, `spec.replicas` (default 1).
  * - Pod: 1. Job: `spec.parallelism` (default 1). CronJob: the job template's.
+ *
+ * Pass an `ObjectIndex` of the objects when asking for many workloads.
  */
-export function replicaBounds(workload: KubeObject, objects: readonly KubeObject[]): ReplicaBounds | undefined {
+export function replicaBounds(workload: KubeObject, objects: readonly KubeObject[] | ObjectIndex): ReplicaBounds | undefined {
   const kind = `${apiGroupOf(workload.apiVersion)}/${workload.kind ?? ''}`;
   const self = (path: FieldPath, description: string): BoundSource => ({ object: workload, path, description });
   if (kind === '/Pod') {

@@ -9,6 +9,7 @@ import type { SpecIssue } from '../../core/errors/spec-issue.ts';
 import type { RuleOutcome } from '../../core/plan/rule-outcome.ts';
 import type { StackConfig } from '../../core/stack/stack-config.ts';
 import { describeObject, type KubeObject } from './kube-object.ts';
+import { ObjectIndex } from './object-index.ts';
 import { checkPlatformRule, PLATFORM_RULES, ruleConfigsFromStack } from './platform-rules.ts';
 
 /** Objects of one manifest file (as `renderFleetObjects()` returns them). */
@@ -28,14 +29,22 @@ export function runPlatformRules(manifests: readonly ManifestObjects[], stack: S
   const fileOf = new Map<KubeObject, string>();
   for (const m of manifests) for (const o of m.objects) fileOf.set(o, m.path);
   const objects = manifests.flatMap((m) => m.objects);
+  // Indexed once for every rule: no rule scans all objects per object.
+  const index = new ObjectIndex(objects);
   const configs = ruleConfigsFromStack(stack);
   return PLATFORM_RULES.map((rule) => {
     const level = stack.policies.enforcement[rule.id] ?? rule.defaultLevel;
     const violations: SpecIssue[] = [];
     if (level !== 'disabled') {
-      checkPlatformRule(rule, objects, configs, (object, path, message) => {
-        violations.push({ file: fileOf.get(object) ?? '(manifests)', path: [describeObject(object), ...path], message: `${message} (rule ${rule.id})` });
-      });
+      checkPlatformRule(
+        rule,
+        objects,
+        configs,
+        (object, path, message) => {
+          violations.push({ file: fileOf.get(object) ?? '(manifests)', path: [describeObject(object), ...path], message: `${message} (rule ${rule.id})` });
+        },
+        index,
+      );
     }
     return { id: rule.id, description: rule.description, level, violations };
   });

@@ -3,7 +3,8 @@
  * of the ConfigMaps its pod template mounts (`SHARD_MODELS_KEY`).
  */
 import { SHARD_MODELS_KEY } from '../../core/plan/shard-labels.ts';
-import { asList, asRecord, asString, isKind, nameOf, namespaceOf, type KubeObject } from './kube-object.ts';
+import { asList, asRecord, asString, namespaceOf, type KubeObject } from './kube-object.ts';
+import { ObjectIndex } from './object-index.ts';
 import type { PodTemplate } from './pod-templates.ts';
 
 /** One entry of a shard's `models.json`. */
@@ -13,14 +14,15 @@ export interface ShardCopyEntry {
   readonly tenant?: string;
 }
 
-/** Every `models.json` entry of the ConfigMaps `template` mounts in its namespace; unreadable files are skipped. */
-export function shardCopyEntries(template: PodTemplate, objects: readonly KubeObject[]): ShardCopyEntry[] {
+/** Every `models.json` entry of the ConfigMaps `template` mounts in its namespace (from `objects` or an index of them); unreadable files are skipped. */
+export function shardCopyEntries(template: PodTemplate, objects: readonly KubeObject[] | ObjectIndex): ShardCopyEntry[] {
   const out: ShardCopyEntry[] = [];
+  const index = ObjectIndex.of(objects);
   const namespace = namespaceOf(template.object) ?? 'default';
   for (const v of asList(template.spec.volumes)) {
     const name = asString(asRecord(asRecord(v)?.configMap)?.name);
     if (name === undefined) continue;
-    const configMap = objects.find((o) => isKind(o, '', 'ConfigMap') && nameOf(o) === name && (namespaceOf(o) ?? 'default') === namespace);
+    const configMap = index.named('', 'ConfigMap', name, namespace, 'default');
     const text = asString(asRecord(configMap?.data)?.[SHARD_MODELS_KEY]);
     if (text === undefined) continue;
     let entries: unknown;

@@ -55,7 +55,8 @@ import type { MtlsMode } from '../../core/stack/stack-config.ts';
 import { compareStrings } from '../../core/util/compare.ts';
 import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type FieldPath, type KubeObject } from './kube-object.ts';
 import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
-import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
+import { ObjectIndex } from './object-index.ts';
+import type { PodTemplate } from './pod-templates.ts';
 import { shardCopyEntries } from './shard-copies.ts';
 import { INJECTION_LABEL, injectionOptOut, namespaceBlocksInjection, podOptsIn, REVISION_LABEL } from './sidecar-injection.ts';
 import { listContributors } from './quota-message.ts';
@@ -89,9 +90,10 @@ interface ShardWorkload {
 }
 
 /** The pod templates of every shard Deployment in `objects`, in order. */
-function shardsIn(objects: readonly KubeObject[]): ShardWorkload[] {
+function shardsIn(objects: ObjectIndex): ShardWorkload[] {
   const label = (t: PodTemplate, key: string) => labelsOf(t.object)[key] ?? t.labels[key];
-  return podTemplatesIn(objects)
+  return objects
+    .podTemplates()
     .filter((t) => isKind(t.object, 'apps', 'Deployment') && label(t, LABEL.name) === TRITON_APP_NAME && label(t, LABEL.managedBy) === MANAGED_BY)
     .map((template) => ({ template, namespace: namespaceOf(template.object) ?? 'default' }));
 }
@@ -194,7 +196,7 @@ function andList(items: readonly string[]): string {
 }
 
 /** The tenanted copies (`model@tenant`) the shard's pods load, from the `models.json` of the ConfigMaps they mount. */
-function tenantedCopiesOf(shard: ShardWorkload, objects: readonly KubeObject[]): string[] {
+function tenantedCopiesOf(shard: ShardWorkload, objects: ObjectIndex): string[] {
   return shardCopyEntries(shard.template, objects)
     .filter((e) => e.tenant)
     .map((e) => `${e.model ?? '(unnamed)'}@${e.tenant}`);
@@ -206,11 +208,11 @@ function tenantedCopiesOf(shard: ShardWorkload, objects: readonly KubeObject[]):
  * (with `auth`) a RequestAuthentication for every issuer, or (unless `mtls`
  * is `unmanaged`) STRICT mutual TLS on Triton's ports.
  */
-export function checkShardIsolation(objects: readonly KubeObject[], config: ShardIsolationConfig, report: ReportViolation): void {
-  const shards = shardsIn(objects);
+export function checkShardIsolation(objects: readonly KubeObject[], config: ShardIsolationConfig, report: ReportViolation, index: ObjectIndex = new ObjectIndex(objects)): void {
+  const shards = shardsIn(index);
   if (!shards.length) return;
   const namespaces = new Map<string, KubeObject>();
-  for (const o of objects) if (isKind(o, '', 'Namespace') && !namespaces.has(nameOf(o))) namespaces.set(nameOf(o), o);
+  for (const o of index.ofKind('', 'Namespace')) if (!namespaces.has(nameOf(o))) namespaces.set(nameOf(o), o);
 
   // 1a. A Namespace that keeps the sidecar from its shards: reported once, on the Namespace, naming them.
   const blockedBy = new Map<KubeObject, { path: FieldPath; what: string; shards: string[] }>();
@@ -230,16 +232,15 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
     );
   }
 
-  const policies = objects.filter((o) => isKind(o, 'security.istio.io', 'AuthorizationPolicy'));
-  const filters = objects.filter((o) => isKind(o, 'networking.istio.io', 'EnvoyFilter'));
-  const requestAuthentications = objects.filter((o) => isKind(o, 'security.istio.io', 'RequestAuthentication'));
-  const peerAuthentications = objects.filter((o) => isKind(o, 'security.istio.io', 'PeerAuthentication'));
+  // The objects of the shard's namespace whose selector the pod labels may carry (the index's candidates; each test below still applies).
+  const MATCH_LABELS = ['spec', 'selector', 'matchLabels'];
+  const selecting = (group: string, kind: string, shard: ShardWorkload, path: readonly string[] = MATCH_LABELS) =>
+    index.selectorCandidates(group, kind, shard.namespace, 'default', path, shard.template.labels);
   const auth = asRecord(config?.auth) ? config.auth : undefined;
   const mtlsPorts = config?.mtls === 'strict' ? [8000, 8001, 8002] : config?.mtls === 'strict-except-metrics' ? [8000, 8001] : [];
   for (const shard of shards) {
     const { object, labels } = shard.template;
     const who = `${describeObject(object)} is a shard`;
-    const inNamespace = (o: KubeObject) => (namespaceOf(o) ?? 'default') === shard.namespace;
 
     // 1b. The sidecar, as the pod template or a missing Namespace decides.
     const optOut = injectionOptOut(shard.template);
@@ -254,10 +255,11 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
     }
 
     // 2. The allow list; 3. the tenant guard.
+    const policies = selecting('security.istio.io', 'AuthorizationPolicy', shard);
     const selectedBy = (action: 'ALLOW' | 'DENY') =>
       policies.some((p) => {
         const spec = asRecord(p.spec) ?? {};
-        return inNamespace(p) && (spec.action ?? 'ALLOW') === action && selects(asRecord(spec.selector)?.matchLabels, labels);
+        return (spec.action ?? 'ALLOW') === action && selects(asRecord(spec.selector)?.matchLabels, labels);
       });
     const use = `whose spec.selector.matchLabels the pod labels carry (${suggestedLabels(shard)})`;
     if (!selectedBy('ALLOW')) {
@@ -276,8 +278,8 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
     }
 
     // 4. The gRPC guard, for shards with tenanted copies.
-    const tenanted = tenantedCopiesOf(shard, objects);
-    if (tenanted.length && !filters.some((f) => inNamespace(f) && selects(asRecord(asRecord(f.spec)?.workloadSelector)?.labels, labels))) {
+    const tenanted = tenantedCopiesOf(shard, index);
+    if (tenanted.length && !selecting('networking.istio.io', 'EnvoyFilter', shard, ['spec', 'workloadSelector', 'labels']).some((f) => selects(asRecord(asRecord(f.spec)?.workloadSelector)?.labels, labels))) {
       report(
         object,
         [],
@@ -287,7 +289,7 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
 
     // 5. Token validation, when the stack authenticates tenants.
     if (auth) {
-      const validating = requestAuthentications.filter((r) => inNamespace(r) && selects(asRecord(asRecord(r.spec)?.selector)?.matchLabels, labels));
+      const validating = selecting('security.istio.io', 'RequestAuthentication', shard).filter((r) => selects(asRecord(asRecord(r.spec)?.selector)?.matchLabels, labels));
       const issuers = asList(auth.issuers).filter((i): i is string => typeof i === 'string');
       if (!validating.length) {
         report(
@@ -312,12 +314,12 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
 
     // 6. Mutual TLS on Triton's ports, unless the stack leaves it to the mesh.
     if (!mtlsPorts.length) continue;
-    const peers = peerAuthentications.filter(inNamespace);
+    const peers = index.inNamespace('security.istio.io', 'PeerAuthentication', shard.namespace, 'default');
     const peerLabels = (p: KubeObject) => asStringMap(asRecord(asRecord(p.spec)?.selector)?.matchLabels);
-    const selecting = peers.filter((p) => selects(peerLabels(p), labels));
+    const selectingPeers = selecting('security.istio.io', 'PeerAuthentication', shard).filter((p) => selects(peerLabels(p), labels));
     const namespaceWide = peers.filter((p) => !Object.keys(peerLabels(p)).length);
     const groups = new Map<string, PortMtls[]>();
-    for (const weak of weakMtls(mtlsPorts, selecting, namespaceWide)) {
+    for (const weak of weakMtls(mtlsPorts, selectingPeers, namespaceWide)) {
       const key = `${weak.by ? describeObject(weak.by) : ''}|${weak.level ?? ''}|${weak.mode ?? ''}`;
       groups.set(key, [...(groups.get(key) ?? []), weak]);
     }

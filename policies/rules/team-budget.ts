@@ -23,10 +23,10 @@ import { addCents, formatWholeUsd, NO_CENTS, nodeHourlyUsd, scheduleCents, type 
 import { BUDGET_ANNOTATION } from '../../core/cost/fleet-cost.ts';
 import { LABEL } from '../../core/plan/shard-labels.ts';
 import type { PoolPrice } from '../../core/stack/stack-config.ts';
-import { asList, asNumber, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, type KubeObject } from './kube-object.ts';
+import { asList, asNumber, asRecord, asString, asStringMap, describeObject, labelsOf, nameOf, type KubeObject } from './kube-object.ts';
 import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
 import { formatBudgetExcess } from './budget-message.ts';
-import { podTemplatesIn } from './pod-templates.ts';
+import { ObjectIndex } from './object-index.ts';
 import { autoscalersOf, replicaBounds } from './replica-bounds.ts';
 
 export { BUDGET_ANNOTATION };
@@ -65,10 +65,11 @@ function dailyHour(cron: string | undefined): number | undefined {
   return hour >= 0 && hour <= 23 ? hour : undefined;
 }
 
-/** The workload's replica schedule from its objects (see the file comment). */
-export function workloadSchedule(workload: KubeObject, objects: readonly KubeObject[]): ReplicaSchedule {
-  const bounds = replicaBounds(workload, objects);
-  const scalers = autoscalersOf(workload, objects);
+/** The workload's replica schedule from its objects, or an index of them (see the file comment). */
+export function workloadSchedule(workload: KubeObject, objects: readonly KubeObject[] | ObjectIndex): ReplicaSchedule {
+  const index = ObjectIndex.of(objects);
+  const bounds = replicaBounds(workload, index);
+  const scalers = autoscalersOf(workload, index);
   const scaled = scalers.find((s) => s.kind === 'ScaledObject');
   const hpa = scalers.find((s) => s.kind === 'HorizontalPodAutoscaler');
   const spec = asRecord(scaled?.spec ?? hpa?.spec) ?? {};
@@ -96,22 +97,22 @@ export interface WorkloadCost {
   readonly range: CentsRange;
 }
 
-/** The monthly cost of every workload of `namespace` on a priced pool (see the file comment). */
-export function namespaceCosts(namespace: string, objects: readonly KubeObject[], config: TeamBudgetConfig): WorkloadCost[] {
+/** The monthly cost of every workload of `namespace` on a priced pool, from `objects` or an index of them (see the file comment). */
+export function namespaceCosts(namespace: string, objects: readonly KubeObject[] | ObjectIndex, config: TeamBudgetConfig): WorkloadCost[] {
+  const index = ObjectIndex.of(objects);
   const out: WorkloadCost[] = [];
-  for (const t of podTemplatesIn(objects)) {
-    if (t.object.kind === 'DaemonSet' || (namespaceOf(t.object) ?? '') !== namespace) continue;
+  for (const t of index.podTemplatesIn(namespace)) {
+    if (t.object.kind === 'DaemonSet') continue;
     const pool = pricedPoolOf(asStringMap(t.spec.nodeSelector), config.pools);
     if (!pool) continue;
-    out.push({ name: describeObject(t.object), range: scheduleCents(workloadSchedule(t.object, objects), nodeHourlyUsd(pool.price)) });
+    out.push({ name: describeObject(t.object), range: scheduleCents(workloadSchedule(t.object, index), nodeHourlyUsd(pool.price)) });
   }
   return out;
 }
 
-/** Checks every budgeted team Namespace in `objects` against the planned monthly cost of its workloads. */
-export function checkTeamBudget(objects: readonly KubeObject[], config: TeamBudgetConfig, report: ReportViolation): void {
-  for (const ns of objects) {
-    if (!isKind(ns, '', 'Namespace')) continue;
+/** Checks every budgeted team Namespace in `objects` (or `index`, an index of them) against the planned monthly cost of its workloads. */
+export function checkTeamBudget(objects: readonly KubeObject[], config: TeamBudgetConfig, report: ReportViolation, index: ObjectIndex = new ObjectIndex(objects)): void {
+  for (const ns of index.ofKind('', 'Namespace')) {
     const annotations = asRecord(asRecord(ns.metadata)?.annotations);
     if (annotations?.[BUDGET_ANNOTATION] === undefined) continue;
     const raw = asString(annotations[BUDGET_ANNOTATION]);
@@ -120,7 +121,7 @@ export function checkTeamBudget(objects: readonly KubeObject[], config: TeamBudg
       report(ns, ['metadata', 'annotations', BUDGET_ANNOTATION], `is ${JSON.stringify(annotations[BUDGET_ANNOTATION])}, not a number of US dollars; write the monthly budget as a decimal such as "12000"`);
       continue;
     }
-    const costs = namespaceCosts(nameOf(ns), objects, config);
+    const costs = namespaceCosts(nameOf(ns), index, config);
     const total = costs.reduce((r, c) => addCents(r, c.range), NO_CENTS);
     const budget = Math.round(budgetUsd * 100);
     if (total.planned <= budget) continue;

@@ -27,9 +27,10 @@
 import { LABEL } from '../../core/plan/shard-labels.ts';
 import { ISTIO_DEFAULT_SIDECAR_RESOURCES, NATIVE_SIDECAR_ANNOTATION, SIDECAR_RESOURCE_ANNOTATIONS } from '../../core/plan/sidecar-resources.ts';
 import { formatBytes, formatMillicores } from '../../core/spec/quantity.ts';
-import { asList, asRecord, asString, describeObject, isKind, labelsOf, namespaceOf, nameOf, type KubeObject } from './kube-object.ts';
+import { asList, asRecord, asString, describeObject, labelsOf, namespaceOf, type KubeObject } from './kube-object.ts';
 import type { ManifestRule } from './manifest-rule.ts';
-import { podTemplatesIn, type PodTemplate } from './pod-templates.ts';
+import { ObjectIndex } from './object-index.ts';
+import type { PodTemplate } from './pod-templates.ts';
 import { shardCopyEntries } from './shard-copies.ts';
 import { podAnnotationsOf, sidecarInjected } from './sidecar-injection.ts';
 import { containerDefaults, isBestEffort, podAmount, type ResourceSide } from './pod-resources.ts';
@@ -97,16 +98,16 @@ function quotaCovers(quota: KubeObject, template: PodTemplate): boolean {
 }
 
 /** The model copies (`model@tenant`) a shard's pods load, from the `models.json` of the ConfigMaps they mount. */
-function copyIdsOf(template: PodTemplate, objects: readonly KubeObject[]): string[] {
+function copyIdsOf(template: PodTemplate, objects: ObjectIndex): string[] {
   return shardCopyEntries(template, objects)
     .filter((e) => e.model)
     .map((e) => (e.tenant ? `${e.model}@${e.tenant}` : e.model!));
 }
 
 /** The team a namespace belongs to: the `modelfleet.io/team` label of the quota or the Namespace, else the namespace name. */
-function teamOf(quota: KubeObject, objects: readonly KubeObject[]): string {
+function teamOf(quota: KubeObject, objects: ObjectIndex): string {
   const namespace = namespaceOf(quota) ?? 'default';
-  const ns = objects.find((o) => isKind(o, '', 'Namespace') && nameOf(o) === namespace);
+  const ns = objects.named('', 'Namespace', namespace);
   return labelsOf(quota)[LABEL.team] ?? (ns ? labelsOf(ns)[LABEL.team] : undefined) ?? namespace;
 }
 
@@ -114,9 +115,9 @@ function teamOf(quota: KubeObject, objects: readonly KubeObject[]): string {
  * The pod spec of `template` as admitted: with the Istio sidecar and its init
  * container when the injector adds them, sized like the injector sizes them.
  */
-function admitted(template: PodTemplate, objects: readonly KubeObject[]): PodTemplate {
+function admitted(template: PodTemplate, objects: ObjectIndex): PodTemplate {
   const namespace = namespaceOf(template.object) ?? '';
-  if (!sidecarInjected(template, objects.find((o) => isKind(o, '', 'Namespace') && nameOf(o) === namespace))) return template;
+  if (!sidecarInjected(template, objects.named('', 'Namespace', namespace))) return template;
   const annotations = podAnnotationsOf(template);
   const a = SIDECAR_RESOURCE_ANNOTATIONS;
   const annotated = Object.values(a).some((key) => annotations[key] !== undefined);
@@ -138,17 +139,41 @@ function admitted(template: PodTemplate, objects: readonly KubeObject[]): PodTem
 
 const VERB: Readonly<Record<ResourceSide | 'pods', string>> = { requests: 'requests', limits: 'sets limits of', pods: 'runs' };
 
-/** Checks every ResourceQuota in `objects` against the workloads of its namespace at max replicas. */
-export function checkTeamQuota(objects: readonly KubeObject[], config: TeamQuotaConfig, report: (object: KubeObject, path: readonly (string | number)[], message: string) => void): void {
-  const templates = podTemplatesIn(objects)
-    .filter((t) => t.object.kind !== 'DaemonSet')
-    .map((t) => admitted(t, objects));
-  for (const quota of objects.filter((o) => isKind(o, '', 'ResourceQuota'))) {
+/** Checks every ResourceQuota in `objects` (or `index`, an index of them) against the workloads of its namespace at max replicas. */
+export function checkTeamQuota(
+  objects: readonly KubeObject[],
+  config: TeamQuotaConfig,
+  report: (object: KubeObject, path: readonly (string | number)[], message: string) => void,
+  index: ObjectIndex = new ObjectIndex(objects),
+): void {
+  const quotas = index.ofKind('', 'ResourceQuota');
+  if (!quotas.length) return;
+  // The admitted pod templates of each namespace, in order; the copies behind each, read once.
+  const templates = new Map<string, PodTemplate[]>();
+  for (const quota of quotas) {
     const namespace = namespaceOf(quota) ?? '';
-    const covered = templates.filter((t) => (namespaceOf(t.object) ?? '') === namespace && quotaCovers(quota, t));
+    if (!templates.has(namespace)) {
+      templates.set(
+        namespace,
+        index
+          .podTemplatesIn(namespace)
+          .filter((t) => t.object.kind !== 'DaemonSet')
+          .map((t) => admitted(t, index)),
+      );
+    }
+  }
+  const copies = new Map<PodTemplate, string[]>();
+  const copiesOf = (t: PodTemplate) => {
+    let ids = copies.get(t);
+    if (!ids) copies.set(t, (ids = copyIdsOf(t, index)));
+    return ids;
+  };
+  for (const quota of quotas) {
+    const namespace = namespaceOf(quota) ?? '';
+    const covered = templates.get(namespace)!.filter((t) => quotaCovers(quota, t));
     if (!covered.length) continue;
-    const defaults = containerDefaults(namespaceOf(quota), objects);
-    const sized = covered.map((t) => ({ template: t, max: BigInt(replicaBounds(t.object, objects)?.max ?? 1) }));
+    const defaults = containerDefaults(namespaceOf(quota), index);
+    const sized = covered.map((t) => ({ template: t, max: BigInt(replicaBounds(t.object, index)?.max ?? 1) }));
     for (const [key, hardValue] of Object.entries(asRecord(asRecord(quota.spec)?.hard) ?? {})) {
       const what = quotaKey(key);
       const hard = toMilli(hardValue);
@@ -159,15 +184,15 @@ export function checkTeamQuota(objects: readonly KubeObject[], config: TeamQuota
         const perPod = what.side === 'pods' ? 1000n : podAmount(template, what.resource, what.side, defaults);
         if (perPod === 0n) continue;
         used += perPod * max;
-        const copies = copyIdsOf(template, objects);
-        contributors.push(...(copies.length ? copies : [describeObject(template.object)]));
+        const ids = copiesOf(template);
+        contributors.push(...(ids.length ? ids : [describeObject(template.object)]));
       }
       if (used <= hard) continue;
       const show = (milli: bigint) => formatAmount(what.resource, milli, config.gpuResources);
       report(
         quota,
         ['spec', 'hard', key],
-        `${formatQuotaExcess({ team: teamOf(quota, objects), used: show(used), quota: show(hard), contributors, verb: VERB[what.side] })}; raise the quota or lower the max replicas`,
+        `${formatQuotaExcess({ team: teamOf(quota, index), used: show(used), quota: show(hard), contributors, verb: VERB[what.side] })}; raise the quota or lower the max replicas`,
       );
     }
   }
