@@ -7,7 +7,7 @@ import { placementOf, type Placement } from '../core/plan/route-switch.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
 import type { SlaTier } from '../core/spec/model-spec.ts';
 import { teamUsage } from '../core/plan/team-usage.ts';
-import { NO_CENTS, usdRange } from '../core/cost/cost-model.ts';
+import { addCents, NO_CENTS, usdRange, type CentsRange } from '../core/cost/cost-model.ts';
 import { teamBudget } from '../core/cost/fleet-cost.ts';
 
 /** One shard, as a stack output. */
@@ -68,22 +68,43 @@ export interface TeamQuotaUseOutput {
   readonly memory: QuotaUseOutput;
 }
 
-/** Everything the program exports. */
-export interface FleetOutputs {
+/**
+ * Which part of the fleet a stack registers (`modelfleet:teams`,
+ * `modelfleet:platformObjects`), as stack outputs: the same two fields in
+ * both modes.
+ */
+export interface SelectionOutputs {
+  /** The teams whose objects the stack registers, sorted: every team of the fleet without `modelfleet:teams`. */
+  readonly teams: readonly string[];
+  /** Whether the stack registers the platform objects (the tiers' PriorityClasses, the ingress gateway's authentication). */
+  readonly platformObjects: boolean;
+}
+
+/**
+ * Everything the program exports. Every figure is the stack's teams'
+ * (`teams`): with `modelfleet:teams` a subset stack describes its own part of
+ * the fleet, and the figures of a cluster's stacks add up to the fleet's.
+ */
+export interface FleetOutputs extends SelectionOutputs {
   /** Shard name → what it is, in plan order. */
   readonly shards: Readonly<Record<string, ShardOutput>>;
-  /** Team name → GPUs requested; every team of the fleet, 0 for teams without GPU shards. */
+  /** Team name → GPUs requested; every team of the stack, 0 for teams without GPU shards. */
   readonly gpusRequested: Readonly<Record<string, TeamGpusOutput>>;
-  /** Team name → requests at max replicas against its quota; every team of the fleet. */
+  /** Team name → requests at max replicas against its quota; every team of the stack. */
   readonly quotaUse: Readonly<Record<string, TeamQuotaUseOutput>>;
-  /** Proven lower bound on the number of shards the fleet needs (compare with the number of shards). */
+  /**
+   * Proven lower bound on the number of shards the stack's teams need
+   * (compare with the number of shards): the sum of their packing groups'
+   * bounds, the fleet's with every team.
+   */
   readonly lowerBound: number;
-  /** Monthly cost range, in total and per team against its budget (the figures of plan.json's `cost`). */
+  /** Monthly cost range, in total (of the stack's teams) and per team against its budget (the figures of plan.json's `cost`). */
   readonly monthlyCostUsd: MonthlyCostOutput;
   /**
-   * Triton name of every copy → `namespace/shard` serving it. The next apply
-   * reads it back (a reference to its own stack) to order routes and shards
-   * make-before-break (`routeSwitchOrder()`).
+   * Triton name of every copy of the stack's teams → `namespace/shard`
+   * serving it. The next apply reads it back (a reference to its own stack)
+   * to order routes and shards make-before-break (`routeSwitchOrder()`); a
+   * copy never changes team, so a subset stack's own placement is all it needs.
    */
   readonly placement: Placement;
 }
@@ -100,19 +121,30 @@ export function quotaUse(requested: number, quota: number): QuotaUseOutput {
  * replicas, against the teams' quotas: the very comparison the team-quota
  * rule (`checkTeamQuotas`) makes, so the outputs agree with `synth`'s
  * summary and `requested > quota` is exactly a quota violation.
+ *
+ * @param selection - the stack's part of the fleet (`selectFleet`'s `teams` and `platformObjects`)
+ * @default selection - every team and the platform objects
  */
-export function fleetOutputs(planned: PlannedFleet): FleetOutputs {
-  const { stack, fleet, plan } = planned;
+export function fleetOutputs(planned: PlannedFleet, selection?: SelectionOutputs): FleetOutputs {
+  const { stack, fleet } = planned;
+  const teams = selection?.teams ?? fleet.teams.map((t) => t.name).sort();
+  const wanted = new Set(teams);
+  const whole = fleet.teams.every((t) => wanted.has(t.name));
+  const shardList = whole ? planned.plan.shards : planned.plan.shards.filter((s) => wanted.has(s.team));
+  const plan = whole ? planned.plan : { ...planned.plan, shards: shardList };
   const usage = teamUsage(plan.shards, (shard) => shardResources(stack, shard));
   const shards: Record<string, ShardOutput> = {};
   for (const s of plan.shards) shards[s.name] = { team: s.team, tier: s.tier, pool: s.pool, copies: s.copies.length };
   const gpusRequested: Record<string, TeamGpusOutput> = {};
   const quotas: Record<string, TeamQuotaUseOutput> = {};
   const byTeam: Record<string, MonthlyUsdOutput & { budget: number | null }> = {};
+  let total: CentsRange = NO_CENTS;
   for (const team of fleet.teams) {
+    if (!wanted.has(team.name)) continue;
     const u = usage.get(team.name);
     gpusRequested[team.name] = { atMin: u?.minGpu ?? 0, atMax: u?.gpu ?? 0, atPeak: u?.peakGpu ?? 0 };
     const c = planned.cost.byTeam.get(team.name) ?? NO_CENTS;
+    total = addCents(total, c);
     byTeam[team.name] = { ...usdRange(c), budget: teamBudget(team, stack)?.monthlyUsd ?? null };
     quotas[team.name] = {
       gpu: quotaUse(u?.gpu ?? 0, team.quota.gpu),
@@ -121,11 +153,13 @@ export function fleetOutputs(planned: PlannedFleet): FleetOutputs {
     };
   }
   return {
+    teams: [...teams],
+    platformObjects: selection?.platformObjects ?? true,
     shards,
     gpusRequested,
     quotaUse: quotas,
-    lowerBound: plan.lowerBound,
-    monthlyCostUsd: { total: usdRange(planned.cost.total), byTeam },
+    lowerBound: whole ? plan.lowerBound : plan.groups.filter((g) => wanted.has(g.team)).reduce((n, g) => n + g.lowerBound, 0),
+    monthlyCostUsd: { total: usdRange(whole ? planned.cost.total : total), byTeam },
     placement: placementOf(plan),
   };
 }

@@ -11,13 +11,16 @@
  * `modelfleet:models` (the fleet directory relative to the project root,
  * default `models`), `modelfleet:renderYamlToDirectory` (write YAML there
  * through one explicit provider instead of applying; see `render-provider.ts`)
- * and `modelfleet:renderedDir` (register the objects of that synth output
+ * `modelfleet:renderedDir` (register the objects of that synth output
  * directory, checked as untrusted data, instead of synthesizing; see
- * `deploy-rendered.ts`).
+ * `deploy-rendered.ts`), and `modelfleet:teams` / `modelfleet:platformObjects`
+ * (register only these teams' objects, and the platform objects or not, so a
+ * large fleet is applied as several stacks; see `fleet-selection.ts`).
  *
  * Pulumi calls the default export and uses what it returns as the stack
  * outputs (`FleetOutputs`, or `RenderedFleetOutputs` in rendered-output
- * mode). The logic lives in `deploy-fleet.ts` and `deploy-rendered.ts`.
+ * mode; both say which teams the stack applies). The logic lives in
+ * `deploy-fleet.ts` and `deploy-rendered.ts`.
  */
 import { isAbsolute, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
@@ -72,7 +75,14 @@ export default async function main(): Promise<ProgramOutputs> {
   const provider = render !== undefined ? { provider: () => createRenderProvider(renderDirectoryForProvider(render, root, process.cwd())) } : {};
   if (config.renderedDir !== undefined) {
     // Rendered-output mode: the directory is untrusted; the stack and the teams come from this checkout.
-    const { outputs } = await deployRendered({ renderedDir: config.renderedDir, modelsDir: config.modelsDir, stackConfig: config.stackConfig, cwd: root, ...provider });
+    const { outputs } = await deployRendered({
+      renderedDir: config.renderedDir,
+      modelsDir: config.modelsDir,
+      stackConfig: config.stackConfig,
+      selection: config.selection,
+      cwd: root,
+      ...provider,
+    });
     return outputs;
   }
   const { outputs } = await deployFleet({
@@ -81,6 +91,7 @@ export default async function main(): Promise<ProgramOutputs> {
     stackConfig: config.stackConfig,
     cwd: root,
     previousPlacement: previousPlacement,
+    selection: config.selection,
     ...provider,
   });
   return outputs;

@@ -11,6 +11,7 @@
 import { SpecError, type SpecIssue } from '../core/errors/spec-issue.ts';
 import { CONFIG_NAMESPACE, PROGRAM_CONFIG_KEYS } from '../core/stack/load-stack.ts';
 import type { SynthFleetOptions } from '../constructs/synth-fleet.ts';
+import { TEAMS_KEY, type FleetSelection } from './fleet-selection.ts';
 
 /** The stack config `synthFleet` resolves the stack from. */
 export type StackConfigValues = NonNullable<SynthFleetOptions['stackConfig']>;
@@ -42,6 +43,15 @@ export interface ProgramConfig {
    * @default - synthesize the fleet of `modelsDir`
    */
   readonly renderedDir?: string;
+
+  /**
+   * `modelfleet:teams` and `modelfleet:platformObjects`: the part of the
+   * fleet this stack registers (see `fleet-selection.ts`). The whole fleet
+   * is planned either way.
+   *
+   * @default - every team and the platform objects
+   */
+  readonly selection: FleetSelection;
 
   /** Every other `modelfleet:*` key, parsed: the stack config. */
   readonly stackConfig: StackConfigValues;
@@ -97,17 +107,74 @@ export function readProgramConfig(config: Readonly<Record<string, string>>, stac
           ? 'give the fleet directory, e.g. "models"'
           : name === 'renderedDir'
             ? 'give the directory `modelfleet synth --out` wrote, e.g. "dist", or remove the key to synthesize the fleet'
-            : 'give a directory, e.g. "rendered", or remove the key to apply to the cluster';
+            : name === 'teams'
+              ? 'list team names, e.g. ["fraud", "search"], or remove the key to apply every team'
+              : name === 'platformObjects'
+                ? 'give true or false, or remove the key'
+                : 'give a directory, e.g. "rendered", or remove the key to apply to the cluster';
       issues.push({ file: source, path: [key], message: `is empty; ${fix}` });
       continue;
     }
     program[name] = text;
   }
+  const selection = readSelection(program.teams, program.platformObjects, source, issues);
   if (issues.length) throw new SpecError(issues);
   return {
     modelsDir: program.models ?? 'models',
     ...(program.renderYamlToDirectory !== undefined ? { renderYamlToDirectory: program.renderYamlToDirectory } : {}),
     ...(program.renderedDir !== undefined ? { renderedDir: program.renderedDir } : {}),
+    selection,
     stackConfig: { name: stackName, source, values },
   };
+}
+
+const PLATFORM_OBJECTS_KEY = `${CONFIG_NAMESPACE}:platformObjects`;
+
+/**
+ * `modelfleet:teams` (a list of distinct team names; whether they are the
+ * fleet's is checked once the fleet is loaded, `checkSelectedTeams`) and
+ * `modelfleet:platformObjects` (a boolean; default: true without `teams`,
+ * false with it, so that a cluster's subset stacks leave the platform objects
+ * to the one stack that sets it). A selection that would register nothing is
+ * an error: applied, it would delete everything the stack had.
+ */
+function readSelection(teamsText: string | undefined, platformText: string | undefined, source: string, issues: SpecIssue[]): FleetSelection {
+  let teams: string[] | undefined;
+  if (teamsText !== undefined) {
+    const value = parseConfigValue(teamsText);
+    if (!Array.isArray(value)) {
+      issues.push({
+        file: source,
+        path: [TEAMS_KEY],
+        message: `must be a list of team names, got ${JSON.stringify(value)}; write a YAML list in the stack file (modelfleet:teams: [fraud, search]) or set items with \`pulumi config set --path 'modelfleet:teams[0]' fraud\``,
+      });
+    } else {
+      teams = [];
+      const seen = new Set<string>();
+      value.forEach((team: unknown, i) => {
+        if (typeof team !== 'string' || team === '') {
+          issues.push({ file: source, path: [TEAMS_KEY, i], message: `must be a team name, got ${JSON.stringify(team)}` });
+        } else if (seen.has(team)) {
+          issues.push({ file: source, path: [TEAMS_KEY, i], message: `lists team ${JSON.stringify(team)} twice; list each team once` });
+        } else {
+          seen.add(team);
+          teams!.push(team);
+        }
+      });
+    }
+  }
+  let platformObjects = teamsText === undefined;
+  if (platformText !== undefined) {
+    const value = parseConfigValue(platformText);
+    if (typeof value === 'boolean') platformObjects = value;
+    else issues.push({ file: source, path: [PLATFORM_OBJECTS_KEY], message: `must be true or false, got ${JSON.stringify(value)}` });
+  }
+  if (teams !== undefined && teams.length === 0 && !platformObjects && !issues.some((i) => i.path[0] === TEAMS_KEY)) {
+    issues.push({
+      file: source,
+      path: [TEAMS_KEY],
+      message: `is an empty list and modelfleet:platformObjects is false, so the stack would register nothing (and an update would delete everything it holds); list teams, set modelfleet:platformObjects: true for a stack of the platform objects alone, or remove the key to apply every team`,
+    });
+  }
+  return { ...(teams !== undefined ? { teams } : {}), platformObjects };
 }

@@ -32,6 +32,17 @@ export interface RegisterFleetOptions {
    * @default - none: every namespaced object's Namespace must be rendered
    */
   readonly externalNamespaces?: readonly string[];
+
+  /**
+   * PriorityClasses another stack registers (the one with
+   * `modelfleet:platformObjects`), which workloads may name without them
+   * being among the objects. A workload depends on nothing for such a class:
+   * Pulumi cannot depend on another stack's resources, so that stack must be
+   * applied first (docs/pulumi.md).
+   *
+   * @default - none: every PriorityClass a workload names must be rendered
+   */
+  readonly externalPriorityClasses?: readonly string[];
 }
 
 /** One registered object. */
@@ -112,7 +123,7 @@ function identity(object: KubeObject): string {
 }
 
 /** Checks every object and names its resource; throws once with every problem. */
-function plan(manifests: readonly FleetManifest[], externalNamespaces: readonly string[]): Planned[] {
+function plan(manifests: readonly FleetManifest[], externalNamespaces: readonly string[], externalPriorityClasses: readonly string[]): Planned[] {
   const problems: string[] = [];
   const planned: Planned[] = [];
   const seen = new Map<string, string>();
@@ -166,9 +177,12 @@ function plan(manifests: readonly FleetManifest[], externalNamespaces: readonly 
     }
   }
   const classes = new Set(planned.filter(isPriorityClass).map((p) => p.object.metadata.name));
+  const externalClasses = new Set(externalPriorityClasses);
   for (const p of planned) {
     const priority = priorityClassOf(p.object);
-    if (priority !== undefined && !classes.has(priority)) {
+    if (priority !== undefined && classes.has(priority) && externalClasses.has(priority)) {
+      problems.push(`${p.path}: ${describe(p.object)}: PriorityClass ${priority} is both rendered and registered by another stack (externalPriorityClasses); it must be one or the other`);
+    } else if (priority !== undefined && !classes.has(priority) && !externalClasses.has(priority)) {
       problems.push(`${p.path}: ${describe(p.object)}: PriorityClass ${priority} is not among the rendered objects; render it so the pods can depend on it`);
     }
   }
@@ -181,7 +195,9 @@ function plan(manifests: readonly FleetManifest[], externalNamespaces: readonly 
  * resource (the mapping is `KUBE_KINDS`): Namespaces and PriorityClasses
  * first, then every other object in manifest order, each depending
  * (`dependsOn`) on its Namespace (and a workload on its pods' PriorityClass) so
- * that namespaces are created first and deleted last.
+ * that namespaces are created first and deleted last. A workload whose
+ * PriorityClass another stack registers (`externalPriorityClasses`) depends
+ * on its Namespace only.
  *
  * Every object is checked before anything is registered: an unmapped kind, a
  * field the typed class would drop, a missing name or namespace, a namespace
@@ -194,7 +210,7 @@ function plan(manifests: readonly FleetManifest[], externalNamespaces: readonly 
  * registerFleet(manifests, { provider });
  */
 export function registerFleet(manifests: readonly FleetManifest[], options: RegisterFleetOptions = {}): RegisteredObject[] {
-  const planned = plan(manifests, options.externalNamespaces ?? []);
+  const planned = plan(manifests, options.externalNamespaces ?? [], options.externalPriorityClasses ?? []);
   const base: pulumi.CustomResourceOptions = options.provider ? { provider: options.provider } : {};
   const registered: RegisteredObject[] = [];
   const namespaces = new Map<string, pulumi.CustomResource>();
@@ -211,7 +227,9 @@ export function registerFleet(manifests: readonly FleetManifest[], options: Regi
     const owner = ns === undefined ? undefined : namespaces.get(ns);
     const dependsOn = p.kind.namespaced && owner !== undefined ? [owner] : [];
     const priority = priorityClassOf(p.object);
-    if (priority !== undefined) dependsOn.push(priorityClasses.get(priority)!);
+    const priorityClass = priority === undefined ? undefined : priorityClasses.get(priority);
+    // A PriorityClass another stack registers (externalPriorityClasses): nothing to depend on.
+    if (priorityClass !== undefined) dependsOn.push(priorityClass);
     return dependsOn;
   };
   const rest = planned.filter((p) => !isNamespace(p) && !isPriorityClass(p));

@@ -15,10 +15,14 @@ import type { Placement } from '../core/plan/route-switch.ts';
 import { SLA_TIERS, type SlaTier } from '../core/spec/model-spec.ts';
 import { compareStrings } from '../core/util/compare.ts';
 import { isJsonObject } from '../core/validate/strict-schema.ts';
-import type { ShardOutput } from './fleet-outputs.ts';
+import type { SelectionOutputs, ShardOutput } from './fleet-outputs.ts';
 
-/** Everything the program exports in rendered-output mode. */
-export interface RenderedFleetOutputs {
+/**
+ * Everything the program exports in rendered-output mode: of the objects the
+ * stack registers (with `modelfleet:teams`, its teams' only), and which part
+ * of the fleet that is (`teams`, `platformObjects`).
+ */
+export interface RenderedFleetOutputs extends SelectionOutputs {
   /** The directory the objects were read from (`modelfleet:renderedDir`), so the outputs say where they come from. */
   readonly renderedFrom: string;
   /** Shard name → team, tier, pool (the Deployment's labels) and copies (entries of its `models.json`), in file order. */
@@ -35,8 +39,9 @@ const record = (value: unknown): Readonly<Record<string, unknown>> => (isJsonObj
  * ConfigMaps its pod template mounts, in its namespace.
  *
  * @param renderedFrom - the directory, as configured
+ * @param selection - the stack's teams and whether it registers the platform objects (`selectFleet`)
  */
-export function renderedFleetOutputs(manifests: readonly FleetManifest[], renderedFrom: string): RenderedFleetOutputs {
+export function renderedFleetOutputs(manifests: readonly FleetManifest[], renderedFrom: string, selection: SelectionOutputs): RenderedFleetOutputs {
   const objects = manifests.flatMap((m) => m.objects);
   const configMaps = new Map<string, KubeObject>();
   for (const o of objects) if (o.apiVersion === 'v1' && o.kind === 'ConfigMap') configMaps.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
@@ -68,5 +73,5 @@ export function renderedFleetOutputs(manifests: readonly FleetManifest[], render
     for (const copy of copies) placement.push([copy, `${o.metadata.namespace}/${shard}`]);
   }
   placement.sort((a, b) => compareStrings(a[0], b[0]));
-  return { renderedFrom, shards, placement: Object.fromEntries(placement) };
+  return { renderedFrom, teams: [...selection.teams], platformObjects: selection.platformObjects, shards, placement: Object.fromEntries(placement) };
 }

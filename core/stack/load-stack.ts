@@ -14,11 +14,12 @@ export const CONFIG_NAMESPACE = 'modelfleet';
 /**
  * Keys of the `modelfleet:` namespace that configure the Pulumi program
  * (`stacks/`), not the stack: where the fleet is, whether to render YAML
- * instead of applying, and whether to register a synth output directory
- * instead of synthesizing. The stack ignores them, so `pulumi config set` on
+ * instead of applying, whether to register a synth output directory
+ * instead of synthesizing, and which part of the fleet the stack registers
+ * (`teams`, `platformObjects`). The stack ignores them, so `pulumi config set` on
  * them never breaks `modelfleet synth --stack NAME`.
  */
-export const PROGRAM_CONFIG_KEYS: readonly string[] = ['models', 'renderYamlToDirectory', 'renderedDir'];
+export const PROGRAM_CONFIG_KEYS: readonly string[] = ['models', 'renderYamlToDirectory', 'renderedDir', 'teams', 'platformObjects'];
 
 /** Options for `loadStack`. */
 export interface LoadStackOptions {

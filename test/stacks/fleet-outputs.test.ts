@@ -19,6 +19,8 @@ describe('fleetOutputs', () => {
     const { planned } = await synthFleet({ modelsDir: 'test/stacks/fleet/models', cwd: ROOT });
     // Default stack: gpu-l4 gives 1 GPU per replica; realtime runs 2–8 replicas, batch 1–4, interactive 2–6.
     expect(fleetOutputs(planned)).toEqual({
+      teams: ['docai', 'fraud', 'search'],
+      platformObjects: true,
       shards: {
         'fraud-batch-gpu-l4-1': { team: 'fraud', tier: 'batch', pool: 'gpu-l4', copies: 1 },
         'fraud-realtime-gpu-l4-1': { team: 'fraud', tier: 'realtime', pool: 'gpu-l4', copies: 2 },
@@ -107,6 +109,42 @@ describe('fleetOutputs', () => {
     expect(quotaUse(2, 3)).toEqual({ requested: 2, quota: 3, percent: 66.7 });
     expect(quotaUse(0, 0)).toEqual({ requested: 0, quota: 0, percent: 0 });
     expect(quotaUse(1, 0)).toEqual({ requested: 1, quota: 0, percent: null });
+  });
+
+  it("describes a subset stack's teams only, and the subsets of a split add up to the whole fleet", async () => {
+    const { planned } = await synthFleet({ modelsDir: 'models', cwd: ROOT });
+    const whole = fleetOutputs(planned);
+    const names = planned.fleet.teams.map((t) => t.name).sort();
+    expect(names.length).toBeGreaterThan(2);
+    const parts = [
+      fleetOutputs(planned, { teams: names.slice(0, 2), platformObjects: true }),
+      fleetOutputs(planned, { teams: names.slice(2), platformObjects: false }),
+    ];
+    expect(parts.map((p) => [p.teams, p.platformObjects])).toEqual([
+      [names.slice(0, 2), true],
+      [names.slice(2), false],
+    ]);
+    for (const part of parts) {
+      const mine = new Set(part.teams);
+      expect(Object.keys(part.gpusRequested).sort()).toEqual([...mine].sort());
+      expect(Object.keys(part.quotaUse).sort()).toEqual([...mine].sort());
+      expect(Object.keys(part.monthlyCostUsd.byTeam).sort()).toEqual([...mine].sort());
+      for (const s of Object.values(part.shards)) expect(mine.has(s.team)).toBe(true);
+      for (const shard of Object.values(part.placement)) expect(mine.has(shard.split('/')[0]!)).toBe(true);
+      // Each team's figures are the whole fleet's.
+      for (const team of mine) {
+        expect(part.quotaUse[team]).toEqual(whole.quotaUse[team]);
+        expect(part.gpusRequested[team]).toEqual(whole.gpusRequested[team]);
+        expect(part.monthlyCostUsd.byTeam[team]).toEqual(whole.monthlyCostUsd.byTeam[team]);
+      }
+    }
+    expect({ ...parts[0]!.shards, ...parts[1]!.shards }).toEqual(whole.shards);
+    expect(Object.keys(parts[0]!.shards).length + Object.keys(parts[1]!.shards).length).toBe(Object.keys(whole.shards).length);
+    expect({ ...parts[0]!.placement, ...parts[1]!.placement }).toEqual(whole.placement);
+    expect(parts[0]!.lowerBound + parts[1]!.lowerBound).toBe(whole.lowerBound);
+    for (const k of ['min', 'planned', 'max'] as const) {
+      expect(Math.round((parts[0]!.monthlyCostUsd.total[k] + parts[1]!.monthlyCostUsd.total[k]) * 100)).toBe(Math.round(whole.monthlyCostUsd.total[k] * 100));
+    }
   });
 
   it('agrees with the totals synth prints on the example fleet', async () => {

@@ -26,6 +26,7 @@ describe('readProgramConfig', () => {
       modelsDir: 'fleets/eu',
       renderYamlToDirectory: 'rendered',
       renderedDir: 'pr-artifact/dist',
+      selection: { platformObjects: true },
       stackConfig: {
         name: 'prod',
         source: 'Pulumi.prod.yaml',
@@ -37,7 +38,33 @@ describe('readProgramConfig', () => {
   });
 
   it('defaults the fleet to models and applies to the cluster when no program key is set', () => {
-    expect(readProgramConfig({}, 'dev')).toEqual({ modelsDir: 'models', stackConfig: { name: 'dev', source: 'Pulumi.dev.yaml', values: {} } });
+    expect(readProgramConfig({}, 'dev')).toEqual({ modelsDir: 'models', selection: { platformObjects: true }, stackConfig: { name: 'dev', source: 'Pulumi.dev.yaml', values: {} } });
+  });
+
+  it('reads the selection: modelfleet:teams as a list, modelfleet:platformObjects defaulting to true without teams and false with them', () => {
+    const selection = (config: Record<string, string>) => readProgramConfig(config, 'prod').selection;
+    expect(selection({})).toEqual({ platformObjects: true });
+    expect(selection({ 'modelfleet:teams': '["fraud","search"]' })).toEqual({ teams: ['fraud', 'search'], platformObjects: false });
+    expect(selection({ 'modelfleet:teams': '["fraud"]', 'modelfleet:platformObjects': 'true' })).toEqual({ teams: ['fraud'], platformObjects: true });
+    expect(selection({ 'modelfleet:teams': '[]', 'modelfleet:platformObjects': 'true' })).toEqual({ teams: [], platformObjects: true });
+    expect(selection({ 'modelfleet:platformObjects': 'false' })).toEqual({ platformObjects: false });
+    // Program keys: never part of the stack config.
+    expect(readProgramConfig({ 'modelfleet:teams': '["fraud"]', 'modelfleet:platformObjects': 'true' }, 'prod').stackConfig.values).toEqual({});
+  });
+
+  it('reports a selection that is not a list of names, or selects nothing', () => {
+    const message = (config: Record<string, string>) => {
+      try {
+        readProgramConfig(config, 'prod');
+      } catch (e) {
+        return (e as SpecError).message;
+      }
+      return 'accepted';
+    };
+    expect(message({ 'modelfleet:teams': '[1,""]' })).toBe('Pulumi.prod.yaml: modelfleet:teams[0]: must be a team name, got 1\nPulumi.prod.yaml: modelfleet:teams[1]: must be a team name, got ""');
+    expect(message({ 'modelfleet:teams': '{"fraud":true}' })).toMatch(/^Pulumi\.prod\.yaml: modelfleet:teams: must be a list of team names, got \{"fraud":true\}; /);
+    expect(message({ 'modelfleet:teams': ' ' })).toBe('Pulumi.prod.yaml: modelfleet:teams: is empty; list team names, e.g. ["fraud", "search"], or remove the key to apply every team');
+    expect(message({ 'modelfleet:teams': '[]', 'modelfleet:platformObjects': 'false' })).toMatch(/^Pulumi\.prod\.yaml: modelfleet:teams: is an empty list and modelfleet:platformObjects is false, so the stack would register nothing/);
   });
 
   it('reports empty program keys, naming the stack config', () => {

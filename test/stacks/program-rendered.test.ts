@@ -92,7 +92,13 @@ describe('the program with modelfleet:renderedDir', () => {
   });
 
   it('exports the shards and the placement read back from the objects, the same as the plan says, and where they come from', () => {
-    expect(renderedOutputs).toEqual({ renderedFrom: relative(ROOT, artifact), shards: synthOutputs.shards, placement: synthOutputs.placement });
+    expect(renderedOutputs).toEqual({
+      renderedFrom: relative(ROOT, artifact),
+      teams: ['docai', 'fraud', 'search'],
+      platformObjects: true,
+      shards: synthOutputs.shards,
+      placement: synthOutputs.placement,
+    });
   });
 
   describe('refuses a tampered artifact, naming the file and the object, and registers nothing', () => {

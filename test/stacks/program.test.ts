@@ -89,6 +89,9 @@ describe('the program on the dev stack', () => {
     // Requests per replica: fraud batch 3Gi / 600m, fraud realtime 4024Mi / 1000m, search 2Gi / 1000m (see fleet-outputs.test.ts),
     // each plus the tier's Istio sidecar: batch 128Mi / 200m, realtime 256Mi / 500m, interactive 192Mi / 300m.
     expect(outputs).toEqual({
+      // Without modelfleet:teams: every team and the platform objects.
+      teams: ['docai', 'fraud', 'search'],
+      platformObjects: true,
       shards: {
         'fraud-batch-gpu-l4-1': { team: 'fraud', tier: 'batch', pool: 'gpu-l4', copies: 1 },
         'fraud-realtime-gpu-l4-1': { team: 'fraud', tier: 'realtime', pool: 'gpu-l4', copies: 2 },
