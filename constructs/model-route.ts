@@ -14,6 +14,7 @@ import {
   type ModelRoutePart,
   type ModelRoutes,
 } from '../core/plan/route-table.ts';
+import { gatewayOf } from '../core/stack/gateways.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { safeId } from './construct-id.ts';
 import type { HttpMatchRequest, HttpRoute, StringMatch } from './imports/networking.istio.io.ts';
@@ -95,6 +96,7 @@ export class ModelRoute extends Construct {
   public constructor(scope: Construct, id: string, props: ModelRouteProps) {
     super(scope, id);
     const { routes, stack } = props;
+    const gateway = gatewayOf(stack, routes.team);
     this.virtualServices = routes.parts.map(
       (part) =>
         new VirtualService(this, safeId(part.name), {
@@ -103,7 +105,7 @@ export class ModelRoute extends Construct {
             namespace: routes.namespace,
             labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.team]: routes.team, [LABEL.model]: routes.model },
           },
-          spec: { hosts: [stack.routing.host], gateways: [stack.routing.gateway], http: httpRoutes(routes, part, stack) },
+          spec: { hosts: [gateway.host], gateways: [gateway.gateway], http: httpRoutes(routes, part, stack) },
         }),
     );
   }

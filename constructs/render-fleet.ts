@@ -10,8 +10,10 @@ import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { safeId } from './construct-id.ts';
 import { FleetChart } from './fleet-chart.ts';
+import { gatewayPods } from '../core/stack/gateways.ts';
 import { GatewayAuthentication } from './tenant-authentication.ts';
 import { TierPriorityClasses } from './tier-priority-classes.ts';
+import { stringifyYaml } from './yaml-emitter.ts';
 
 /** Chart (and file) of the platform objects: the cluster-scoped ones, and the ingress gateway's authentication (in its namespace). */
 export const CLUSTER_CHART = '_cluster';
@@ -91,30 +93,38 @@ export function renderFleetObjects(input: RenderFleetInput): FleetManifest[] {
   const cluster = new Chart(app, CLUSTER_CHART, { disableResourceNameHashes: true });
   new TierPriorityClasses(cluster, 'PriorityClasses', { stack });
   // The ingress gateway's token check: namespaced, but the gateway's, not a team's.
-  if (stack.auth) new GatewayAuthentication(cluster, 'GatewayAuthentication', { stack });
+  if (stack.auth) {
+    for (const pods of gatewayPods(stack, teams.map((t) => t.name))) {
+      new GatewayAuthentication(cluster, `GatewayAuthentication-${pods.gateways[0]!.replace('/', '-')}`, { stack, pods });
+    }
+  }
   const routes = planRoutes(plan);
-  const charts = teams.map(
-    (team) =>
-      new FleetChart(app, safeId(team.name), {
-        team,
-        stack,
-        shards: plan.shards.filter((s) => s.team === team.name),
-        routes: routes.filter((r) => r.team === team.name),
-      }),
-  );
+  const shardsOf = new Map(teams.map((t) => [t.name, [] as (typeof plan.shards)[number][]]));
+  for (const s of plan.shards) shardsOf.get(s.team)!.push(s);
+  const routesOf = new Map(teams.map((t) => [t.name, [] as typeof routes]));
+  for (const r of routes) routesOf.get(r.team)?.push(r);
+  // Each team's chart in an App of its own, synthesized as soon as it is built: cdk8s resolves dependencies and
+  // validates the whole App on every chart's toJson(), so one App for all charts costs charts × constructs (quadratic
+  // in the fleet), and a team's construct tree can be collected once its objects exist. No chart depends on another.
   return [
     { team: '', path: `manifests/${CLUSTER_CHART}.yaml`, objects: cluster.toJson() as KubeObject[] },
-    ...charts.map((chart, i) => ({
-      team: teams[i]!.name,
-      path: `manifests/${teams[i]!.name}.yaml`,
-      objects: chart.toJson() as KubeObject[],
+    ...teams.map((team) => ({
+      team: team.name,
+      path: `manifests/${team.name}.yaml`,
+      objects: new FleetChart(new App(), safeId(team.name), { team, stack, shards: shardsOf.get(team.name)!, routes: routesOf.get(team.name)! }).toJson() as KubeObject[],
     })),
   ];
 }
 
-/** Renders objects as a multi-document YAML file with the generated-file header. */
+/**
+ * Renders objects as a multi-document YAML file with the generated-file
+ * header: byte for byte what `yaml`'s `stringify(o, YAML_OPTIONS)` writes per
+ * object, from the faster `stringifyYaml` (`yaml-emitter.ts`).
+ */
 export function toYamlDocuments(objects: readonly KubeObject[]): string {
-  return HEADER + objects.map((o) => `---\n${stringify(o, YAML_OPTIONS)}`).join('');
+  let out = HEADER;
+  for (const o of objects) out += `---\n${stringifyYaml(o)}`;
+  return out;
 }
 
 /**

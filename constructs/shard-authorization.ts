@@ -16,6 +16,7 @@ import { compareStrings } from '../core/util/compare.ts';
 import { AuthorizationPolicy } from './authorization-policy.ts';
 import type { AuthorizationPolicySpec, Condition, Rule, RuleFrom } from './imports/security.istio.io.ts';
 import { GRPC_SERVICE_PREFIX } from './model-route.ts';
+import { gatewayOf } from '../core/stack/gateways.ts';
 import { claimConditionKey } from './tenant-authentication.ts';
 import { TRITON_GRPC_PORT, TRITON_HTTP_PORT, TRITON_METRICS_PORT } from './triton-shard.ts';
 
@@ -116,7 +117,12 @@ export interface ShardAuthorizationProps {
   readonly maxBytesPerPolicy?: number;
 }
 
-/** The Istio principal of the stack's ingress gateway: `<trustDomain>/ns/<ingressNamespace>/sa/<ingressServiceAccount>`. */
+/**
+ * The Istio principal of the stack's default ingress gateway:
+ * `<trustDomain>/ns/<ingressNamespace>/sa/<ingressServiceAccount>`. A team
+ * with its own gateway (`routing.gateways`) is called by that one's:
+ * `gatewayOf(stack, team).principal`.
+ */
 export function ingressPrincipal(stack: StackConfig): string {
   const { trustDomain, ingressNamespace, ingressServiceAccount } = stack.isolation;
   return `${trustDomain}/ns/${ingressNamespace}/sa/${ingressServiceAccount}`;
@@ -157,14 +163,14 @@ function tenantsOf(copies: readonly ModelCopy[]): string[] {
 }
 
 /**
- * The sources the ALLOW rules admit: the ingress gateway's principal with the
+ * The sources the ALLOW rules admit: the team's ingress gateway's principal with the
  * team's caller principals in one entry, the caller namespaces in another
  * (fields of one source AND, entries OR). When the stack authenticates
  * tenants (`modelfleet:auth`), each entry also requires a valid token
  * (`requestPrincipals: ["*"]`).
  */
 export function allowedSources(stack: StackConfig, team: TeamSpec): RuleFrom[] {
-  const gateway = ingressPrincipal(stack);
+  const gateway = gatewayOf(stack, team.name).principal;
   const principals = [gateway, ...team.callers.principals.filter((p) => p !== gateway)];
   const token = stack.auth ? { requestPrincipals: ['*'] } : {};
   const from: RuleFrom[] = [{ source: { principals, ...token } }];

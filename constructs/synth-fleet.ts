@@ -4,20 +4,18 @@
  * writes the result; the Pulumi program registers it. One code path for both.
  */
 import type { OutputFile } from '../core/plan/output-file.ts';
-import { lockFromPlan, serializeLock, type PlacementLock } from '../core/plan/lockfile.ts';
-import { consoleDiff, diffPlacement, markdownDiff, type PlacementDiff } from '../core/plan/placement-diff.ts';
-import { planFleet, type PlannedFleet } from '../core/plan/plan-fleet.ts';
-import { locateLockfile, readLockfile, type LockfileOnDisk } from '../core/plan/read-lockfile.ts';
-import { shardResources } from '../core/plan/shard-resources.ts';
-import { consoleSummary, markdownRuleResults, markdownSummary, planJson } from '../core/plan/summarize.ts';
+import { markdownDiff, type PlacementDiff } from '../core/plan/placement-diff.ts';
+import { checkFleet } from '../core/plan/check-fleet.ts';
+import type { PlacementLock } from '../core/plan/lockfile.ts';
+import type { LockfileOnDisk } from '../core/plan/read-lockfile.ts';
+import { PLAN_RULES } from '../policies/plan-rules.ts';
+import type { PlannedFleet } from '../core/plan/plan-fleet.ts';
+import { markdownRuleResults, markdownSummary, planJson } from '../core/plan/summarize.ts';
 import { loadPlatformStack, resolvePlatformStack } from '../policies/default-stack.ts';
-import { checkTeamQuotas } from '../policies/team-quota.ts';
-import { checkTeamBudgets } from '../policies/team-budget.ts';
 import { renderFleet, type FleetManifest } from './render-fleet.ts';
 import { byKey } from '../core/util/compare.ts';
 import { SpecError, type SpecIssue } from '../core/errors/spec-issue.ts';
-import { pricingDay, stalePriceWarnings } from '../core/cost/check-prices.ts';
-import { authWarnings } from '../core/stack/auth-warnings.ts';
+import { checkObjectSizes, checkRouteTables } from '../core/validate/size-limits.ts';
 import { reportHtml } from '../core/report/report-html.ts';
 import type { RuleOutcome } from '../core/plan/rule-outcome.ts';
 import { mandatoryViolations, runPlatformRules } from '../policies/rules/run-platform-rules.ts';
@@ -107,20 +105,24 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
   const stack = stackConfig
     ? resolvePlatformStack(stackConfig.name, stackConfig.values, stackConfig.source)
     : loadPlatformStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: cwd });
-  const { path: lockPath, shownAs } = locateLockfile({ cwd, ...options, ...(stackConfig ? { stackName: stackConfig.name } : {}) });
-  const previous = readLockfile(lockPath, shownAs, stack.name);
-  const planned = await planFleet({
+  // Everything short of rendering, as `modelfleet check` runs it: lockfile, plan, plan-level rules, stack warnings.
+  const checked = await checkFleet({
     modelsDir: options.modelsDir,
     stack,
     cwd,
-    ...(previous && !options.ignoreLock ? { lock: previous.lock } : {}),
-    // The quota at plan level, naming teams.ts; only when mandatory (else the manifest rule reports it as the stack asks).
-    rules: [
-      (fleet, plan, s) => (s.policies.enforcement['team-quota'] === 'mandatory' ? checkTeamQuotas(fleet.teams, plan.shards, (shard) => shardResources(s, shard)) : []),
-      (fleet, _plan, s, cost) => (s.policies.enforcement['team-budget'] === 'mandatory' ? checkTeamBudgets(fleet.teams, cost, s) : []),
-    ],
+    ...((stackConfig?.name ?? options.stackName) !== undefined ? { stackName: stackConfig?.name ?? options.stackName } : {}),
+    ...(options.lockfile !== undefined ? { lockfile: options.lockfile } : {}),
+    ...(options.ignoreLock ? { ignoreLock: true } : {}),
+    ...(options.today ? { today: options.today } : {}),
+    rules: PLAN_RULES,
   });
+  const { planned, diff } = checked;
+  const { changed: _changed, ...lockfile } = checked.lockfile;
   const rendered = renderFleet({ stack, teams: planned.fleet.teams, plan: planned.plan });
+  // What the API server or a gateway's proxies would refuse for its size, before anything is applied.
+  const routeTableCheck = checkRouteTables(rendered.manifests, stack);
+  const sizeIssues = [...checkObjectSizes(rendered.manifests), ...routeTableCheck.errors];
+  if (sizeIssues.length) throw new SpecError(sizeIssues);
   // Every rendered object, strictly against its schema (Kubernetes 1.27, vendored CRDs): a failure is a bug in modelfleet.
   const invalid = findManifestIssues(rendered.manifests);
   if (invalid.length) throw new ManifestValidationError(invalid);
@@ -128,8 +130,6 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
   const ruleOutcomes = runPlatformRules(rendered.manifests, stack);
   const ruleViolations = mandatoryViolations(ruleOutcomes);
   if (ruleViolations.length) throw new SpecError(ruleViolations);
-  const next = lockFromPlan(planned.plan, stack.name);
-  const diff = diffPlacement(previous?.lock, next, planned.plan.evictions);
   const files: OutputFile[] = [
     ...rendered.files,
     { path: 'plan.json', content: planJson(planned.plan, stack, planned.cost, planned.fleet.teams) },
@@ -141,10 +141,10 @@ export async function synthFleet(options: SynthFleetOptions): Promise<SynthResul
     files,
     objectCount: rendered.objectCount,
     manifests: rendered.manifests,
-    consoleSummary: `${consoleSummary(planned.fleet, planned.plan, stack, planned.cost)}\n${consoleDiff(diff)}`,
-    lockfile: { path: lockPath, shownAs, ...(previous ? { previous } : {}), next, text: serializeLock(next) },
+    consoleSummary: checked.consoleSummary,
+    lockfile,
     diff,
     rules: ruleOutcomes,
-    warnings: [...stalePriceWarnings(planned.plan, stack, options.today ?? pricingDay()), ...authWarnings(stack)],
+    warnings: [...checked.warnings, ...routeTableCheck.warnings],
   };
 }

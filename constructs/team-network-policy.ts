@@ -8,6 +8,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { LABEL, MANAGED_BY, TRITON_APP_NAME } from '../core/plan/shard-labels.ts';
 import { principalNamespace, type TeamSpec } from '../core/spec/team-spec.ts';
+import { gatewayOf } from '../core/stack/gateways.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { compareStrings } from '../core/util/compare.ts';
 import { TRITON_GRPC_PORT, TRITON_HTTP_PORT, TRITON_METRICS_PORT } from './triton-shard.ts';
@@ -46,7 +47,7 @@ export function shardPodSelector(): k8s.LabelSelector {
  * by the mesh if its packets reach the pod). Sorted, without duplicates.
  */
 export function inferenceNamespaces(team: TeamSpec, stack: StackConfig): string[] {
-  const all = [stack.isolation.ingressNamespace, ...team.callers.namespaces, ...team.callers.principals.map(principalNamespace), ...team.callers.trusted.map((t) => principalNamespace(t.principal))];
+  const all = [gatewayOf(stack, team.name).namespace, ...team.callers.namespaces, ...team.callers.principals.map(principalNamespace), ...team.callers.trusted.map((t) => principalNamespace(t.principal))];
   return [...new Set(all)].sort(compareStrings);
 }
 

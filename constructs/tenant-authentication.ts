@@ -11,6 +11,7 @@
 import { Construct } from 'constructs';
 import { LABEL, MANAGED_BY } from '../core/plan/shard-labels.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
+import type { GatewayPods } from '../core/stack/gateways.ts';
 import type { AuthConfig, StackConfig } from '../core/stack/stack-config.ts';
 import { AuthorizationPolicy } from './authorization-policy.ts';
 import type { JwtRule } from './imports/security.istio.io.requestauthentication.ts';
@@ -19,10 +20,15 @@ import { RequestAuthentication } from './request-authentication.ts';
 import { shardPodSelector } from './team-network-policy.ts';
 import { TRITON_METRICS_PORT } from './triton-shard.ts';
 
-/** Name of the gateway's RequestAuthentication. */
-export const GATEWAY_JWT_NAME = 'modelfleet-jwt';
-/** Name of the gateway's AuthorizationPolicy that refuses requests to the fleet's host without a valid token. */
-export const GATEWAY_REQUIRE_JWT_NAME = 'modelfleet-require-jwt';
+/**
+ * Names of a gateway's RequestAuthentication (`<gateway>-jwt`) and of its
+ * AuthorizationPolicy that refuses requests without a valid token
+ * (`<gateway>-require-jwt`), after the first Istio Gateway its pods implement.
+ */
+export function gatewayAuthNames(pods: GatewayPods): { readonly requestAuthentication: string; readonly requireToken: string } {
+  const name = pods.gateways[0]!.split('/')[1]!;
+  return { requestAuthentication: `${name}-jwt`, requireToken: `${name}-require-jwt` };
+}
 
 /**
  * `request.auth.claims[<claim>]`: the AuthorizationPolicy condition key of a
@@ -74,19 +80,22 @@ export function hostPatterns(host: string): string[] {
 export interface GatewayAuthenticationProps {
   /** The stack; it must have `auth`. */
   readonly stack: StackConfig;
+  /** The gateway pods (`gatewayPods()`): their namespace, labels and the fleet's hosts they serve. */
+  readonly pods: GatewayPods;
 }
 
 /**
- * At the ingress gateway (in `isolation.ingressNamespace`, selecting the pods
- * labelled `isolation.ingressSelector`):
+ * At one ingress gateway (in its pods' namespace, selecting them by their
+ * labels: `isolation.ingressNamespace` and `isolation.ingressSelector`, or a
+ * team's `routing.gateways` entry):
  *
- * - **RequestAuthentication `modelfleet-jwt`**: validates a bearer token of
+ * - **RequestAuthentication `<gateway>-jwt`**: validates a bearer token of
  *   the stack's issuers (signature from the issuer's JWKS, `iss`, `aud`,
  *   `exp`/`nbf`). An invalid token is refused with 401; a request without one
  *   passes unauthenticated (Istio's semantics). The token is forwarded, so each
  *   shard can validate it again.
- * - **AuthorizationPolicy `modelfleet-require-jwt`** (`DENY`): a request to the
- *   fleet's host (`routing.host`, with or without a port) without a valid
+ * - **AuthorizationPolicy `<gateway>-require-jwt`** (`DENY`): a request to one
+ *   of the fleet's hosts on that gateway (with or without a port) without a valid
  *   token is refused with 403. A DENY policy limited to the host, rather
  *   than an ALLOW policy, leaves the gateway's other hosts as they are.
  *
@@ -108,22 +117,22 @@ export class GatewayAuthentication extends Construct {
    */
   public constructor(scope: Construct, id: string, props: GatewayAuthenticationProps) {
     super(scope, id);
-    const { stack } = props;
+    const { stack, pods } = props;
     if (!stack.auth) throw new Error(`[${this.node.path}] stack ${stack.name} has no modelfleet:auth`);
-    const namespace = stack.isolation.ingressNamespace;
+    const { namespace } = pods;
+    const names = gatewayAuthNames(pods);
     const labels = { [LABEL.managedBy]: MANAGED_BY };
-    const selector = { matchLabels: { ...stack.isolation.ingressSelector } };
+    const selector = { matchLabels: { ...pods.selector } };
     this.requestAuthentication = new RequestAuthentication(this, 'RequestAuthentication', {
-      metadata: { name: GATEWAY_JWT_NAME, namespace, labels },
+      metadata: { name: names.requestAuthentication, namespace, labels },
       spec: { selector, jwtRules: jwtRules(stack.auth, 'always') },
     });
-    const { host } = stack.routing;
     this.requireToken = new AuthorizationPolicy(this, 'RequireToken', {
-      metadata: { name: GATEWAY_REQUIRE_JWT_NAME, namespace, labels },
+      metadata: { name: names.requireToken, namespace, labels },
       spec: {
         selector,
         action: 'DENY',
-        rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { hosts: hostPatterns(host) } }] }],
+        rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { hosts: pods.hosts.flatMap(hostPatterns) } }] }],
       },
     });
   }

@@ -62,7 +62,7 @@ export const DEFAULT_STACK: StackDefaults = {
     },
   },
   tiers: TIER_TABLE,
-  routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal', tenantHeader: 'x-tenant', modelHeader: 'x-model' },
+  routing: { gateway: 'istio-system/modelfleet-gateway', host: 'inference.modelfleet.internal', tenantHeader: 'x-tenant', modelHeader: 'x-model', gateways: {} },
   // The ingress gateway's identity is the legacy `istioctl install` default; the gateway Helm chart names the
   // ServiceAccount after the release, so stacks installed that way override ingressServiceAccount.
   // Native sidecars need Kubernetes >= 1.29; clusters on 1.27/1.28 set fetcherEgress: bypass-mesh.

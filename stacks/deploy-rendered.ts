@@ -5,6 +5,7 @@
  * vouches for; every object is checked against what the program's own
  * checkout (the default branch) trusts before anything is registered.
  */
+import { gatewayNamespaces } from '../core/stack/gateways.ts';
 import { isAbsolute, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { SpecError, formatIssues } from '../core/errors/spec-issue.ts';
@@ -15,6 +16,7 @@ import { resolvePlatformStack } from '../policies/default-stack.ts';
 import { advisoryViolations } from '../policies/rules/run-platform-rules.ts';
 import { synthFailure } from './deploy-fleet.ts';
 import type { StackConfigValues } from './program-config.ts';
+import { checkSelectedTeams, concernsSelection, selectFleet, WHOLE_FLEET, type FleetSelection } from './fleet-selection.ts';
 import { FleetRegistrationError, registerFleet, type RegisteredObject } from './register-fleet.ts';
 import { renderedFleetOutputs, type RenderedFleetOutputs } from './rendered-fleet-outputs.ts';
 import { readRenderedOutput, type RenderedOutput } from './rendered-output.ts';
@@ -47,6 +49,15 @@ export interface DeployRenderedArgs {
    * @default - the default provider
    */
   readonly provider?: pulumi.ProviderResource | (() => pulumi.ProviderResource);
+
+  /**
+   * The part of the fleet to register (`modelfleet:teams`,
+   * `modelfleet:platformObjects`); the whole directory is checked either way.
+   * A team the trusted fleet does not declare is an error.
+   *
+   * @default - every team and the platform objects
+   */
+  readonly selection?: FleetSelection;
 }
 
 /** What `deployRendered` returns. */
@@ -75,8 +86,10 @@ function refused(lines: readonly string[], renderedDir: string): pulumi.RunError
  *    fleet would not render (see its documentation); every refusal names the
  *    file and the object, all are reported together, and nothing is
  *    registered.
- * 4. `registerFleet` registers the objects as the same typed resources as the
- *    normal mode. No previous placement is read: without a trusted plan,
+ * 4. `selectFleet` keeps the selected teams' objects (by their namespace,
+ *    never by the file they are in) and the platform objects if the stack
+ *    owns them; `registerFleet` registers them as the same typed resources
+ *    as the normal mode. No previous placement is read: without a trusted plan,
  *    every VirtualService waits for every shard it routes to (the first-apply
  *    order), and no shard waits for a route.
  *
@@ -95,6 +108,7 @@ export async function deployRendered(args: DeployRenderedArgs): Promise<Deployed
     const { name, values, source } = args.stackConfig;
     stack = resolvePlatformStack(name, values, source);
     ({ teams, models } = await loadFleet(args.modelsDir, { cwd }));
+    checkSelectedTeams(args.selection ?? WHOLE_FLEET, teams, source, `${args.modelsDir}/teams.ts`);
   } catch (error) {
     throw synthFailure(error);
   }
@@ -105,16 +119,22 @@ export async function deployRendered(args: DeployRenderedArgs): Promise<Deployed
     if (!(error instanceof SpecError)) throw error;
     throw refused(formatIssues(error.issues).split('\n'), args.renderedDir);
   }
+  // The whole directory is checked (rules judge every team together, as synth does); the stack registers its part.
+  const selected = selectFleet(output.manifests, args.selection ?? WHOLE_FLEET, teams);
   // Advisory rule violations: warnings in the preview, as in the normal mode.
-  for (const issue of advisoryViolations(output.rules)) pulumi.log.warn(`advisory rule: ${formatIssues([issue])}`);
+  for (const issue of advisoryViolations(output.rules)) if (concernsSelection(issue.file, selected)) pulumi.log.warn(`advisory rule: ${formatIssues([issue])}`);
   const provider = typeof args.provider === 'function' ? args.provider() : args.provider;
   let resources: RegisteredObject[];
   // readRenderedOutput refuses all that registerFleet checks, so this never throws for an accepted directory; should it, it is reported the same way.
   try {
-    resources = registerFleet(output.manifests, { ...(provider ? { provider } : {}), externalNamespaces: [stack.isolation.ingressNamespace] });
+    resources = registerFleet(selected.manifests, {
+      ...(provider ? { provider } : {}),
+      externalNamespaces: gatewayNamespaces(stack, teams.map((t) => t.name)),
+      externalPriorityClasses: selected.externalPriorityClasses,
+    });
   } catch (error) {
     if (!(error instanceof FleetRegistrationError)) throw error;
     throw refused(error.problems, args.renderedDir);
   }
-  return { outputs: renderedFleetOutputs(output.manifests, args.renderedDir), resources };
+  return { outputs: renderedFleetOutputs(selected.manifests, args.renderedDir, selected), resources };
 }

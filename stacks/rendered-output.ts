@@ -22,6 +22,7 @@ import { checkRouteOwnership } from './rendered-routes.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { findManifestIssues, objectName } from '../core/validate/find-manifest-issues.ts';
 import { defaultManifestValidator, type ManifestValidator } from '../core/validate/manifest-validator.ts';
+import { configMapDataBytes, MAX_CONFIGMAP_DATA_BYTES, MAX_OBJECT_BYTES } from '../core/validate/size-limits.ts';
 import { isJsonObject } from '../core/validate/strict-schema.ts';
 import { mandatoryViolations, runPlatformRules } from '../policies/rules/run-platform-rules.ts';
 import { bytes, MANIFESTS_FOLDER, readRenderedManifests, type ParsedManifest, type RenderedFileLimits } from './read-rendered-manifests.ts';
@@ -102,8 +103,8 @@ export const RENDERED_OUTPUT_LIMITS: RenderedOutputLimits = {
   maxTotalBytes: 256 * MiB,
   maxObjects: 50_000,
   maxDepth: 64,
-  maxObjectBytes: 1.5 * MiB,
-  maxConfigMapDataBytes: 1 * MiB,
+  maxObjectBytes: MAX_OBJECT_BYTES,
+  maxConfigMapDataBytes: MAX_CONFIGMAP_DATA_BYTES,
 };
 
 /** Options for `readRenderedOutput` and `checkRenderedObjects`. */
@@ -197,14 +198,6 @@ function withoutBudget(object: Readonly<Record<string, unknown>>): unknown {
   return { ...object, metadata: Object.keys(annotations).length ? { ...rest, annotations } : rest };
 }
 
-/** Bytes of a ConfigMap's data as the API server counts them: `data` values (UTF-8) plus decoded `binaryData` values. */
-function configMapDataBytes(object: Readonly<Record<string, unknown>>): number {
-  let total = 0;
-  for (const v of Object.values(isJsonObject(object.data) ? object.data : {})) if (typeof v === 'string') total += Buffer.byteLength(v);
-  for (const v of Object.values(isJsonObject(object.binaryData) ? object.binaryData : {})) if (typeof v === 'string') total += Buffer.from(v, 'base64').length;
-  return total;
-}
-
 /**
  * What the trusted fleet and stack render outside the teams' namespaces: the
  * Namespaces and PriorityClasses (`Kind/name` → object), the only
@@ -220,7 +213,7 @@ function trustedPlatformObjects(stack: StackConfig, teams: readonly TeamSpec[]):
   for (const m of rendered) {
     for (const o of m.objects) {
       if (o.metadata.namespace === undefined) cluster.set(`${o.kind}/${o.metadata.name}`, o);
-      else if (o.metadata.namespace === stack.isolation.ingressNamespace && m.team === '') gateway.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
+      else if (m.team === '') gateway.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
     }
   }
   return { cluster, gateway };
@@ -385,7 +378,7 @@ export function checkRenderedObjects(parsed: readonly ParsedManifest[], options:
   // Routes: each VirtualService pins its own team's model (rendered-routes.ts).
   const namespaceOfTeam = new Map(teams.map((t) => [t.name, t.namespace]));
   const owners = new Map((options.models ?? []).map((m) => [m.name, namespaceOfTeam.get(m.team) ?? m.team]));
-  issues.push(...checkRouteOwnership(manifests, stack, owners));
+  issues.push(...checkRouteOwnership(manifests, stack, owners, teams));
   if (options.partial) return { manifests, rules: [], issues };
   // The gateway's token check may not be left out: without it the gateway would route requests without a token.
   for (const [key, o] of trustedGateway) {

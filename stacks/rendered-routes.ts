@@ -10,7 +10,8 @@
  * but a rendered output is untrusted data. Every VirtualService must
  * therefore look as synth renders it:
  *
- * - bound to exactly the stack's gateway and host (`modelfleet:routing`);
+ * - bound to exactly its team's gateway and host (`modelfleet:routing`, or
+ *   the team's `routing.gateways` entry);
  * - HTTP routes only, each with matches, and every match pinned to the one
  *   model the VirtualService is for (its `modelfleet.io/model` label): the
  *   path `/v2/models/<model>` exactly or under `/v2/models/<model>/`, or
@@ -28,7 +29,9 @@
  */
 import type { SpecIssue } from '../core/errors/spec-issue.ts';
 import { LABEL } from '../core/plan/shard-labels.ts';
+import { gatewayOf } from '../core/stack/gateways.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
+import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { FleetManifest } from '../constructs/render-fleet.ts';
 import { claimRouteKey } from '../constructs/tenant-authentication.ts';
 import { asList, asRecord } from '../policies/rules/kube-object.ts';
@@ -75,10 +78,11 @@ function unclaimed(match: unknown, tenantHeader: string, claimKey: string): stri
  * Checks every VirtualService of `manifests`; `owners` maps each model of the
  * trusted fleet to its team's namespace.
  */
-export function checkRouteOwnership(manifests: readonly FleetManifest[], stack: StackConfig, owners: ReadonlyMap<string, string>): SpecIssue[] {
+export function checkRouteOwnership(manifests: readonly FleetManifest[], stack: StackConfig, owners: ReadonlyMap<string, string>, teams: readonly TeamSpec[]): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const routedFrom = new Map<string, string>();
-  const { gateway, host, modelHeader } = stack.routing;
+  const { modelHeader } = stack.routing;
+  const teamOfNamespace = new Map(teams.map((t) => [t.namespace, t.name]));
   for (const manifest of manifests) {
     for (const object of manifest.objects) {
       if (object.kind !== 'VirtualService') continue;
@@ -91,6 +95,8 @@ export function checkRouteOwnership(manifests: readonly FleetManifest[], stack: 
         refuse(['metadata', 'labels', LABEL.model], `is missing; synth labels every VirtualService with the model it routes, and routes are checked against it`);
         continue;
       }
+      // The team's own gateway and host (`routing.gateways`), else the stack's.
+      const { gateway, host } = gatewayOf(stack, teamOfNamespace.get(namespace) ?? '');
       if (JSON.stringify(spec.gateways) !== JSON.stringify([gateway])) refuse(['spec', 'gateways'], `is ${JSON.stringify(spec.gateways)}; the fleet's routes bind only to the stack's gateway ${JSON.stringify([gateway])}`);
       if (JSON.stringify(spec.hosts) !== JSON.stringify([host])) refuse(['spec', 'hosts'], `is ${JSON.stringify(spec.hosts)}; the fleet's routes serve only the stack's host ${JSON.stringify([host])}`);
       for (const key of ['tcp', 'tls'] as const) if (spec[key] !== undefined) refuse(['spec', key], `is set; the fleet routes HTTP and gRPC only`);

@@ -9,6 +9,7 @@
  * writes. `format-explanation.ts` renders the result as text; the CLI prints
  * it, or this data as JSON with `--json`.
  */
+import { gatewayOf } from '../stack/gateways.ts';
 import { formatIssues, type SpecIssue } from '../errors/spec-issue.ts';
 import { usdRange } from '../cost/cost-model.ts';
 import { shardCost, type ShardCost } from '../cost/fleet-cost.ts';
@@ -395,9 +396,10 @@ function routeOf(copy: ModelCopy, routes: ModelRoutes, stack: StackConfig, virtu
   const headerFlags = (h: Readonly<Record<string, string>>) => Object.entries(h).map(([k, v]) => `-H '${k}: ${v}'`);
   // With modelfleet:auth the client also sends its tenant's token (docs/authentication.md); the shell expands $TOKEN.
   const token = stack.auth ? ['-H "authorization: Bearer $TOKEN"'] : [];
+  const ingress = gatewayOf(stack, copy.team);
   return {
-    host: stack.routing.host,
-    gateway: stack.routing.gateway,
+    host: ingress.host,
+    gateway: ingress.gateway,
     virtualService: { name: part.name, namespace: routes.namespace, part: partIndex + 1, parts: routes.parts.length },
     rest: {
       path,
@@ -408,13 +410,13 @@ function routeOf(copy: ModelCopy, routes: ModelRoutes, stack: StackConfig, virtu
     },
     grpc: { metadata, modelName: copy.tritonName, destination: grpcRule.destination },
     rules,
-    curl: ['curl -sS', `https://${stack.routing.host}${path}`, ...token, ...headerFlags(headers), `-H 'content-type: application/json'`, '-d @request.json'].join(' '),
+    curl: ['curl -sS', `https://${ingress.host}${path}`, ...token, ...headerFlags(headers), `-H 'content-type: application/json'`, '-d @request.json'].join(' '),
     grpcurl: [
       'grpcurl -proto grpc_service.proto',
       ...token,
       ...headerFlags(metadata),
       `-d '{"model_name":"${copy.tritonName}","inputs":[]}'`,
-      `${stack.routing.host}:443 inference.GRPCInferenceService/ModelInfer`,
+      `${ingress.host}:443 inference.GRPCInferenceService/ModelInfer`,
     ].join(' '),
   };
 }

@@ -12,6 +12,7 @@ import { expandCopies } from './expand-copies.ts';
 import type { PlacementLock } from './lockfile.ts';
 import type { ShardPlan } from './shard-plan.ts';
 import { checkPeakReplicas } from './shard-replicas.ts';
+import { checkGatewayTeams } from '../stack/gateways.ts';
 import { checkPrices } from '../cost/check-prices.ts';
 import { fleetCost, type FleetCost } from '../cost/fleet-cost.ts';
 
@@ -60,7 +61,11 @@ export async function planFleet(options: PlanFleetOptions): Promise<PlannedFleet
     ...(options.lock ? { lock: options.lock } : {}),
   });
   if (!plan || loadIssues.length) throw new SpecError([...loadIssues, ...issues]);
-  const sizingIssues = [...checkPeakReplicas(plan.shards, fleet.models, options.stack), ...checkPrices(plan, options.stack, fleet.teams)];
+  const sizingIssues = [
+    ...checkPeakReplicas(plan.shards, fleet.models, options.stack),
+    ...checkPrices(plan, options.stack, fleet.teams),
+    ...checkGatewayTeams(options.stack, fleet.teams.map((t) => t.name)),
+  ];
   if (sizingIssues.length) throw new SpecError(sizingIssues);
   const cost = fleetCost(plan, options.stack, fleet.teams);
   const ruleIssues = (options.rules ?? []).flatMap((rule) => rule(fleet, plan, options.stack, cost));

@@ -297,6 +297,27 @@ export interface RoutingConfig {
    * read it, so gRPC clients repeat it here. Lower case. @default "x-model"
    */
   readonly modelHeader: string;
+  /**
+   * Teams whose models another ingress gateway serves, each with its own
+   * host, so that no gateway carries every tenant's routes (Envoy refuses a
+   * route table over 4 MB): team → `{gateway, host, serviceAccount?,
+   * selector?}`. The gateway's ServiceAccount and pod labels default to
+   * `isolation.ingressServiceAccount` and `isolation.ingressSelector`. Teams
+   * not listed use `gateway` and `host`. @default {}
+   */
+  readonly gateways: Readonly<Record<string, TeamGatewayConfig>>;
+}
+
+/** One team's ingress gateway (`modelfleet:routing.gateways.<team>`). */
+export interface TeamGatewayConfig {
+  /** The Istio Gateway, `namespace/name`. */
+  readonly gateway: string;
+  /** The host clients of the team's models call. */
+  readonly host: string;
+  /** The gateway pods' ServiceAccount (their mTLS identity). @default isolation.ingressServiceAccount */
+  readonly serviceAccount?: string;
+  /** The gateway pods' labels. @default isolation.ingressSelector */
+  readonly selector?: Readonly<Record<string, string>>;
 }
 
 /** `modelfleet:isolation`: the identities the shards' AuthorizationPolicies and NetworkPolicies admit. */
@@ -420,6 +441,9 @@ export const MAX_TRITON_BATCH_SIZE = 4096;
 /** An HTTP header name usable in Istio matches and as gRPC metadata: lower case token characters, no `:` pseudo-headers. */
 const headerName = z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, { message: 'must be a lower-case HTTP header name such as "x-tenant"' });
 
+const gatewayName = z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { message: 'must be "namespace/name" of an Istio Gateway' });
+const hostName = z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { message: 'must be a DNS host name such as "inference.example.com"' });
+
 /** A label key (optional DNS prefix, then a name of at most 63 characters). */
 const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { message: 'must be a Kubernetes label key such as "istio" or "app.kubernetes.io/name"' });
 /** A label value. */
@@ -506,10 +530,19 @@ const stackSchema = z.strictObject({
   tiers: z.partialRecord(z.enum(SLA_TIERS), tierSchema).optional(),
   routing: z
     .strictObject({
-      gateway: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { message: 'must be "namespace/name" of an Istio Gateway' }),
-      host: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { message: 'must be a DNS host name such as "inference.example.com"' }),
+      gateway: gatewayName,
+      host: hostName,
       tenantHeader: headerName,
       modelHeader: headerName,
+      gateways: z.record(
+        z.string(),
+        z.strictObject({
+          gateway: gatewayName,
+          host: hostName,
+          serviceAccount: dnsName('ServiceAccount name', 253).optional(),
+          selector: z.record(labelKey, labelValue).refine((r) => Object.keys(r).length > 0, { message: 'must name at least one label of the gateway pods' }).optional(),
+        }),
+      ),
     })
     .partial()
     .optional(),
@@ -590,6 +623,8 @@ const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
   if (path.length === 1 && path[0] === 'cost') return ['budgets', 'warnIncrease', 'priceMaxAgeDays'];
   if (path.length === 1 && path[0] === 'declarations') return ['timeoutSeconds', 'memoryMb'];
   if (path.length === 1 && path[0] === 'auth') return ['jwt'];
+  if (path.length === 1 && path[0] === 'routing') return ['gateway', 'host', 'tenantHeader', 'modelHeader', 'gateways'];
+  if (path.length === 3 && path[0] === 'routing' && path[1] === 'gateways') return ['gateway', 'host', 'serviceAccount', 'selector'];
   if (path[0] === 'auth' && path[1] === 'jwt' && (path.length === 2 || (path.length === 3 && typeof path[2] === 'number'))) return JWT_FIELDS;
   if (path.length === 1 && path[0] === 'isolation') return ['trustDomain', 'ingressNamespace', 'ingressServiceAccount', 'metricsNamespaces', 'sidecarInjection', 'fetcherEgress', 'ingressSelector', 'mtls'];
   if (path.length === 2 && path[0] === 'cost' && path[1] === 'warnIncrease') return ['percent', 'monthlyUsd'];
@@ -677,7 +712,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       }
     }
   }
-  const routing = { ...defaults.routing, ...(o.routing ?? {}) } as RoutingConfig;
+  const routing = { ...defaults.routing, gateways: {}, ...(o.routing ?? {}) } as RoutingConfig;
   if (routing.tenantHeader === routing.modelHeader) {
     issues.push({ file, path: ['modelfleet:routing', 'modelHeader'], message: `${JSON.stringify(routing.modelHeader)} is also the tenant header; give the model and the tenant different headers` });
   }

@@ -14,6 +14,7 @@ import { ShardAuthorization, shardAllowRules, shardGuardRules } from '../../cons
 import { claimConditionKey, claimRouteKey, GatewayAuthentication, hostPatterns, TeamAuthentication } from '../../constructs/tenant-authentication.ts';
 import { TritonShard } from '../../constructs/triton-shard.ts';
 import { planRoutes } from '../../core/plan/route-table.ts';
+import { gatewayPods } from '../../core/stack/gateways.ts';
 import type { TeamSpec } from '../../core/spec/team-spec.ts';
 import { resolvePlatformStack } from '../../policies/default-stack.ts';
 import { createIssuer, TEST_NOW } from '../support/jwt-issuer.ts';
@@ -189,9 +190,11 @@ describe('the rules, as rendered', () => {
 describe('the gateway and namespace objects', () => {
   it('renders the gateway check for the host with and without a port, and a wildcard host once', () => {
     const chart = Testing.chart();
-    new GatewayAuthentication(chart, 'gw', { stack });
+    const [pods] = gatewayPods(stack, ['fraud']);
+    new GatewayAuthentication(chart, 'gw', { stack, pods: pods! });
     const [ra, ap] = Testing.synth(chart) as any[];
-    expect(ra).toMatchObject({ kind: 'RequestAuthentication', metadata: { name: 'modelfleet-jwt', namespace: 'istio-system' } });
+    expect(ra).toMatchObject({ kind: 'RequestAuthentication', metadata: { name: 'modelfleet-gateway-jwt', namespace: 'istio-system' } });
+    expect(ap).toMatchObject({ kind: 'AuthorizationPolicy', metadata: { name: 'modelfleet-gateway-require-jwt', namespace: 'istio-system' } });
     expect(ra.spec).toEqual({ selector: { matchLabels: { istio: 'ingressgateway' } }, jwtRules: [{ issuer: ISSUER, jwksUri: JWKS, audiences: ['inference'], forwardOriginalToken: true }] });
     expect(ap.spec.rules).toEqual([{ from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { hosts: ['inference.modelfleet.internal', 'inference.modelfleet.internal:*'] } }] }]);
     expect(hostPatterns('*.models.example.com')).toEqual(['*.models.example.com']);

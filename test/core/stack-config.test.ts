@@ -54,8 +54,12 @@ describe('stack config', () => {
     expect(stack.tiers.realtime).toMatchObject({ pools: ['cpu-big'], minReplicas: 3, maxReplicas: 8, headroomPercent: 30 });
   });
 
-  it("ignores the Pulumi program's own keys (modelfleet:models, modelfleet:renderYamlToDirectory, modelfleet:renderedDir)", () => {
-    expect(stackIssues('config:\n  modelfleet:models: fleets/eu\n  modelfleet:renderYamlToDirectory: rendered\n  modelfleet:renderedDir: dist\n  modelfleet:routing: { host: x.example }\n')).toBe('');
+  it("ignores the Pulumi program's own keys (modelfleet:models, modelfleet:renderYamlToDirectory, modelfleet:renderedDir, modelfleet:teams, modelfleet:platformObjects)", () => {
+    expect(
+      stackIssues(
+        'config:\n  modelfleet:models: fleets/eu\n  modelfleet:renderYamlToDirectory: rendered\n  modelfleet:renderedDir: dist\n  modelfleet:teams: [fraud]\n  modelfleet:platformObjects: true\n  modelfleet:routing: { host: x.example }\n',
+      ),
+    ).toBe('');
     expect(loadStack({ name: 't', dir, defaults: DEFAULT_STACK }).routing.host).toBe('x.example');
   });
 
@@ -115,7 +119,7 @@ describe('stack config', () => {
 
   it('resolves routing and isolation: headers, the gateway namespace as ingress namespace, injection and fetcher egress', () => {
     const { stack } = resolveStack('x', 'Pulumi.x.yaml', { routing: { gateway: 'edge/inference', tenantHeader: 'x-customer' }, isolation: { sidecarInjection: 'stable', fetcherEgress: 'bypass-mesh' } }, DEFAULT_STACK);
-    expect(stack!.routing).toEqual({ gateway: 'edge/inference', host: 'inference.modelfleet.internal', tenantHeader: 'x-customer', modelHeader: 'x-model' });
+    expect(stack!.routing).toEqual({ gateway: 'edge/inference', host: 'inference.modelfleet.internal', tenantHeader: 'x-customer', modelHeader: 'x-model', gateways: {} });
     expect(stack!.isolation).toEqual({
       trustDomain: 'cluster.local',
       ingressNamespace: 'edge',

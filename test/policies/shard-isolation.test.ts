@@ -239,7 +239,7 @@ const noRequestAuthentication = (shard: string, namespace: string, labels: strin
 describe('shard-isolation: token validation (modelfleet:auth)', () => {
   it('passes the fleets of stacks that authenticate tenants, with one issuer or two', () => {
     expect(auth.objects.filter((o) => o.kind === 'RequestAuthentication').map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`)).toEqual([
-      'istio-system/modelfleet-jwt',
+      'istio-system/modelfleet-gateway-jwt',
       'docai/docai-jwt',
       'fraud/fraud-jwt',
       'search/search-jwt',

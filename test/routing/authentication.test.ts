@@ -45,7 +45,7 @@ describe('authentication proof: the example fleet under the prod stack', () => {
   it('renders the gateway and namespace objects, valid against the vendored CRDs', () => {
     const kinds = (kind: string) => view.objects.filter((o) => o.kind === kind);
     expect(kinds('RequestAuthentication').map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort()).toEqual(
-      ['istio-ingress/modelfleet-jwt', ...['docai', 'forecasting', 'fraud', 'recsys', 'search'].map((t) => `${t}/${t}-jwt`)].sort(),
+      ['istio-ingress/inference-gateway-jwt', ...['docai', 'forecasting', 'fraud', 'recsys', 'search'].map((t) => `${t}/${t}-jwt`)].sort(),
     );
     expect(kinds('PeerAuthentication')).toHaveLength(10);
     for (const o of [...kinds('RequestAuthentication'), ...kinds('PeerAuthentication'), ...kinds('AuthorizationPolicy'), ...kinds('VirtualService')]) expect(validateManifest(o), `${o.kind} ${o.metadata?.name}`).toEqual([]);
@@ -144,7 +144,7 @@ describe('the authentication proof fails when a piece is missing', () => {
   });
 
   it('finds a gateway that routes requests without a token, and shards that take plaintext', () => {
-    const problems = prove((v) => editKind(editKind(v, 'PeerAuthentication', () => undefined), 'AuthorizationPolicy', (p) => (p.metadata.name === 'modelfleet-require-jwt' ? undefined : p))).join('\n');
+    const problems = prove((v) => editKind(editKind(v, 'PeerAuthentication', () => undefined), 'AuthorizationPolicy', (p) => (p.metadata.name === 'modelfleet-gateway-require-jwt' ? undefined : p))).join('\n');
     expect(problems).toMatch(/: no token: gateway-route 403/);
     expect(problems).toMatch(/: plaintext to the HTTP port: shard-authz 403 .*expected refusal at shard-mtls/);
   });

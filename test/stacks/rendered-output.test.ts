@@ -41,8 +41,8 @@ describe('the allow-list', () => {
       writeOutputAtomically(dir, synth.files);
       const output = readRenderedOutput(dir, { stack: synth.planned.stack, teams: synth.planned.fleet.teams });
       expect(output.manifests.map((m) => m.objects.length)).toEqual(synth.manifests.map((m) => m.objects.length));
-      const { shards, placement } = fleetOutputs(synth.planned);
-      expect(renderedFleetOutputs(output.manifests, 'dist')).toEqual({ renderedFrom: 'dist', shards, placement });
+      const { shards, placement, teams, platformObjects } = fleetOutputs(synth.planned);
+      expect(renderedFleetOutputs(output.manifests, 'dist', { teams, platformObjects })).toEqual({ renderedFrom: 'dist', teams, platformObjects, shards, placement });
     }
     expect([...rendered].sort()).toEqual(RENDERED_KINDS.map((k) => `${k.apiVersion} ${k.kind} ${k.namespaced ? 'namespaced' : 'cluster'}`).sort());
     for (const k of RENDERED_KINDS) {
@@ -336,8 +336,8 @@ describe("the ingress gateway's authentication in a synth output (a stack with m
   it("is accepted unchanged, with the gateway's objects in the gateway's namespace", () => {
     const gateway = readObjects(join(artifact, 'manifests', '_cluster.yaml')).filter((o) => o.metadata.namespace !== undefined);
     expect(gateway.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      'RequestAuthentication istio-ingress/modelfleet-jwt',
-      'AuthorizationPolicy istio-ingress/modelfleet-require-jwt',
+      'RequestAuthentication istio-ingress/inference-gateway-jwt',
+      'AuthorizationPolicy istio-ingress/inference-gateway-require-jwt',
     ]);
     expect(check(() => {})).toBe('accepted');
   });
@@ -367,10 +367,10 @@ describe("the ingress gateway's authentication in a synth output (a stack with m
       ),
     );
     expect(message).toContain(
-      'manifests/_cluster.yaml: ["RequestAuthentication/modelfleet-jwt"].spec.jwtRules[0].issuer: is "https://attacker.example.com/", where the stack renders "https://login.modelfleet.internal/" (modelfleet:auth); the ingress gateway\'s authentication acts for every tenant, so only the stack\'s own is applied: change the stack on the default branch',
+      'manifests/_cluster.yaml: ["RequestAuthentication/inference-gateway-jwt"].spec.jwtRules[0].issuer: is "https://attacker.example.com/", where the stack renders "https://login.modelfleet.internal/" (modelfleet:auth); the ingress gateway\'s authentication acts for every tenant, so only the stack\'s own is applied: change the stack on the default branch',
     );
-    expect(message).toContain('["RequestAuthentication/modelfleet-jwt"].spec.jwtRules[0].jwksUri: is "https://attacker.example.com/jwks.json"');
-    expect(message).toContain('manifests/_cluster.yaml: ["AuthorizationPolicy/istio-ingress/modelfleet-require-jwt"]: is missing; the stack on the default branch renders it (modelfleet:auth)');
+    expect(message).toContain('["RequestAuthentication/inference-gateway-jwt"].spec.jwtRules[0].jwksUri: is "https://attacker.example.com/jwks.json"');
+    expect(message).toContain('manifests/_cluster.yaml: ["AuthorizationPolicy/istio-ingress/inference-gateway-require-jwt"]: is missing; the stack on the default branch renders it (modelfleet:auth)');
     expect(message).toMatch(/\["AuthorizationPolicy\/allow-all"\]\.metadata\.namespace: is "istio-ingress", not the namespace of a team of the fleet/);
   });
 

@@ -44,6 +44,7 @@ import {
   type PeerAuthentication,
   type RequestAuthentication,
 } from './mesh/index.ts';
+import { gatewayOf } from '../../core/stack/gateways.ts';
 import { podLabelsOf, routeOnce, type FleetView } from './routing-proof.ts';
 
 /** The identity providers the proof signs with. */
@@ -82,12 +83,15 @@ export function proveAuthentication(view: FleetView, options: AuthProofOptions):
   if (!auth) throw new Error(`stack ${stack.name} has no modelfleet:auth; the authentication proof needs it`);
   const rule = auth.jwt[0]!;
   if (rule.issuer !== options.issuer.issuer) throw new Error(`the test issuer is ${options.issuer.issuer}, the stack's first is ${rule.issuer}`);
-  const { host, tenantHeader, modelHeader } = stack.routing;
+  const { tenantHeader, modelHeader } = stack.routing;
   const claim = auth.tenantClaim;
   const { now } = options;
   const jwks = { [rule.jwksUri]: options.issuer.jwks };
-  const ingress = `${stack.isolation.trustDomain}/ns/${stack.isolation.ingressNamespace}/sa/${stack.isolation.ingressServiceAccount}`;
-  const gateway = { namespace: stack.isolation.ingressNamespace, labels: stack.isolation.ingressSelector };
+  // Each team's gateway (`routing.gateways`, else the stack's): its pods, its identity, its host.
+  const gatewayFor = (host: string) => {
+    const team = [...new Set(view.shards.map((s) => s.team))].find((t) => gatewayOf(stack, t).host === host);
+    return gatewayOf(stack, team ?? '');
+  };
   const requestAuthentications = view.objects.filter((o) => o.kind === 'RequestAuthentication') as RequestAuthentication[];
   const peerAuthentications = view.objects.filter((o) => o.kind === 'PeerAuthentication') as PeerAuthentication[];
   const policies: readonly AuthorizationPolicy[] = view.policies;
@@ -125,6 +129,8 @@ export function proveAuthentication(view: FleetView, options: AuthProofOptions):
 
   /** The whole way from a client outside the mesh, through the gateway, to a shard. */
   const viaGateway = (request: HttpRequest, token: string | undefined): Outcome => {
+    const ingress = gatewayFor(request.authority);
+    const gateway = { namespace: ingress.namespace, labels: ingress.selector };
     const headers = { ...(request.headers ?? {}), ...bearer(token) };
     const a = authenticate(requestAuthentications, gateway, { path: request.path, headers, method: request.method }, { jwks, now });
     if (a.kind === 'rejected') return { at: 'gateway-authn', status: a.status, reason: a.reason };
@@ -149,7 +155,7 @@ export function proveAuthentication(view: FleetView, options: AuthProofOptions):
     const destination = routed.destinations[0]!;
     const shard = shardOfService(destination.fqdn);
     if (!shard) return { at: 'gateway-route', status: 0, reason: `routed to ${destination.fqdn}, not a shard of the plan` };
-    return atShard(shard, { path: routed.rewrittenPath, port: destination.port ?? 0, method: request.method, headers: { ...destination.requestHeaders } }, { principal: ingress });
+    return atShard(shard, { path: routed.rewrittenPath, port: destination.port ?? 0, method: request.method, headers: { ...destination.requestHeaders } }, { principal: ingress.principal });
   };
 
   const refused = (what: string, outcome: Outcome, expected: { at: Outcome['at'] | readonly Outcome['at'][]; status?: number }) => {
@@ -173,6 +179,7 @@ export function proveAuthentication(view: FleetView, options: AuthProofOptions):
     for (const copy of shard.copies) {
       copies++;
       const { model, tenant, tritonName } = copy;
+      const { host, principal: ingress } = gatewayOf(stack, shard.team);
       const who = `${model}${tenant !== undefined ? ` for tenant ${tenant}` : ''} (copy ${tritonName} on ${shard.name})`;
       const tenantHeaders: Record<string, string> = tenant !== undefined ? { [tenantHeader]: tenant } : {};
       const own = tokenFor(tenant ?? 'any-tenant');

@@ -22,6 +22,7 @@ import { parseAllDocuments } from 'yaml';
 import type { SynthResult } from '../../constructs/synth-fleet.ts';
 import { canaryBuckets, CANARY_BUCKETS } from '../../core/plan/route-table.ts';
 import type { Shard } from '../../core/plan/shard-plan.ts';
+import { gatewayOf } from '../../core/stack/gateways.ts';
 import type { StackConfig } from '../../core/stack/stack-config.ts';
 import {
   authorize,
@@ -93,8 +94,10 @@ export function requestIdInBucket(bucket: number): string {
  * a rule that matches it: then the merged result is the same in every merge
  * order Istio may use. Returns that result (or no route).
  */
-export function routeOnce(view: FleetView, request: HttpRequest, problems: string[]): GatewayRouteResult {
-  const { gateway } = view.stack.routing;
+export function routeOnce(view: FleetView, given: HttpRequest, problems: string[]): GatewayRouteResult {
+  // With modelfleet:auth, a request that gives no claims holds a valid token for the tenant its header names.
+  const request = given.authClaims === undefined && view.stack.auth ? { ...given, authClaims: proofToken(view.stack, tenantOf(view.stack, given.headers)).claims } : given;
+  const gateway = gatewayForAuthority(view.stack, request.authority);
   const hits: { vs: VirtualService; result: GatewayRouteResult }[] = [];
   const path = request.path.split('?')[0]!;
   const headers = new Map(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
@@ -106,6 +109,34 @@ export function routeOnce(view: FleetView, request: HttpRequest, problems: strin
   }
   if (hits.length > 1) problems.push(`${request.method} ${request.path} ${JSON.stringify(request.headers)} matches rules of ${hits.length} VirtualServices (${hits.map((h) => idOf(h.vs)).join(', ')}): the result depends on Istio's merge order`);
   return hits[0]?.result ?? routeAtGateway(view.virtualServices, gateway, request);
+}
+
+/**
+ * With `modelfleet:auth`, what a validated token for `tenant` gives the proxies
+ * (`request.auth.principal` and the claims): the routing proof's clients hold a
+ * valid token for the tenant they name (the authentication proof,
+ * `auth-proof.ts`, checks what happens with any other token). Without auth: nothing.
+ */
+export function proofToken(stack: StackConfig, tenant: string | undefined): { requestPrincipal?: string; claims?: Record<string, unknown> } {
+  if (!stack.auth) return {};
+  const iss = stack.auth.jwt[0]!.issuer;
+  return { requestPrincipal: `${iss}/proof-client`, claims: { iss, sub: 'proof-client', [stack.auth.tenantClaim]: tenant ?? 'a-tenant-of-another-model' } };
+}
+
+/** The tenant a request's headers name (`routing.tenantHeader`, any case). */
+function tenantOf(stack: StackConfig, headers: Readonly<Record<string, string>> | undefined): string | undefined {
+  const name = stack.routing.tenantHeader.toLowerCase();
+  return Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+/**
+ * The Istio Gateway that receives requests for `authority`: the one whose
+ * fleet host it is (a team's `routing.gateways` entry), else the stack's.
+ */
+export function gatewayForAuthority(stack: StackConfig, authority: string): string {
+  const host = authority.split(':')[0]!.toLowerCase();
+  for (const g of Object.values(stack.routing.gateways)) if (g.host === host) return g.gateway;
+  return stack.routing.gateway;
 }
 
 /** A VirtualService's match blocks reduced to what `mayMatch` reads, deduplicated. */
@@ -178,8 +209,11 @@ export function podLabelsOf(view: FleetView): (shard: Shard) => Record<string, s
 export function proveRouting(view: FleetView, options: { readonly crossTenantSamples?: number } = {}): ProofReport {
   const problems: string[] = [];
   const { stack } = view;
-  const { host, tenantHeader, modelHeader } = stack.routing;
-  const ingress = `${stack.isolation.trustDomain}/ns/${stack.isolation.ingressNamespace}/sa/${stack.isolation.ingressServiceAccount}`;
+  const { tenantHeader, modelHeader } = stack.routing;
+  // Each team's gateway (`routing.gateways`, else the stack's): its host, its identity, its namespace.
+  const teams = [...new Set(view.shards.map((s) => s.team))].sort();
+  const gateways = new Map(teams.map((t) => [t, gatewayOf(stack, t)]));
+  const hosts = [...new Set([...gateways.values()].map((g) => g.host))].sort();
   let routedRequests = 0;
   let authorizationChecks = 0;
   let crossTenantDenials = 0;
@@ -188,7 +222,7 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
   const podLabels = podLabelsOf(view);
   const admitted = (shard: Shard, path: string, port: number, headers: Record<string, string>) => {
     authorizationChecks++;
-    return authorize(view.policies, { namespace: shard.namespace, labels: podLabels(shard) }, { source: { principal: ingress }, host: `${shard.name}.${shard.namespace}.svc.cluster.local`, method: 'POST', path, port, headers });
+    return authorize(view.policies, { namespace: shard.namespace, labels: podLabels(shard) }, { source: { principal: gateways.get(shard.team)!.principal }, ...proofToken(stack, tenantOf(stack, headers)), host: `${shard.name}.${shard.namespace}.svc.cluster.local`, method: 'POST', path, port, headers });
   };
 
   // The gRPC guard of each shard: the Lua of its rendered EnvoyFilter, loaded once.
@@ -216,6 +250,7 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
   let copies = 0;
   for (const shard of view.shards) {
     currentShard = shard;
+    const { host, principal: ingress } = gateways.get(shard.team)!;
     const service = `${shard.name}.${shard.namespace}.svc.cluster.local`;
     const copiesHere = new Set(shard.copies.map((c) => c.tritonName));
     for (const copy of shard.copies) {
@@ -288,8 +323,15 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
         if (routed?.kind !== 'route') continue;
         authorizationChecks++;
         const request = { authority: host, method: 'POST', path: '' };
-        const own = authorize(view.policies, workload, upstreamRequest({ request, result: routed, destination: routed.destinations[0]!, gateway, workloadPort: port }));
+        const own = authorize(view.policies, workload, upstreamRequest({ request, result: routed, destination: routed.destinations[0]!, gateway, workloadPort: port, ...proofToken(stack, tenant) }));
         if (!own.allowed) problems.push(`${who}: the shard denies the tenant's own ${what} request: ${own.reason}`);
+        // Another team's gateway is not this shard's caller, even with the right headers.
+        for (const other of new Set([...gateways.values()].map((x) => x.principal).filter((p) => p !== ingress))) {
+          authorizationChecks++;
+          const foreign = authorize(view.policies, workload, upstreamRequest({ request, result: routed, destination: routed.destinations[0]!, gateway: { principal: other }, workloadPort: port, ...proofToken(stack, tenant) }));
+          if (foreign.allowed) problems.push(`${who}: the shard admits ${what} from ${other}, another team's gateway`);
+          else crossTenantDenials++;
+        }
       }
 
       // The gRPC guard passes the message naming the tenant's own copy.
@@ -327,25 +369,37 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
     }
   }
 
-  // Unknown models: no route, REST and gRPC.
-  for (const r of [
-    { authority: host, method: 'POST', path: '/v2/models/no-such-model/infer', headers: { [tenantHeader]: 'acme' } },
-    grpcRequest({ authority: host, service: 'inference.GRPCInferenceService', method: 'ModelInfer', headers: { [modelHeader]: 'no-such-model', [tenantHeader]: 'acme' } }),
-  ]) {
-    const result = routeOnce(view, r, problems);
-    if (result.kind !== 'noRoute') problems.push(`unknown model ${r.path}: ${result.kind}, expected no route`);
+  // Unknown models: no route, REST and gRPC, on every gateway's host.
+  for (const host of hosts) {
+    for (const r of [
+      { authority: host, method: 'POST', path: '/v2/models/no-such-model/infer', headers: { [tenantHeader]: 'acme' } },
+      grpcRequest({ authority: host, service: 'inference.GRPCInferenceService', method: 'ModelInfer', headers: { [modelHeader]: 'no-such-model', [tenantHeader]: 'acme' } }),
+    ]) {
+      const result = routeOnce(view, r, problems);
+      if (result.kind !== 'noRoute') problems.push(`unknown model ${r.path} on ${host}: ${result.kind}, expected no route`);
+    }
   }
-  // Unknown tenants of every tenanted model: the mesh's 404.
+  // Unknown tenants of every tenanted model: the mesh's 404. On another gateway's host the model is unknown: no route.
+  const teamOfModel = new Map(view.shards.flatMap((s) => s.copies.map((c) => [c.model, s.team] as const)));
   for (const model of tenantsOf.keys()) {
-    const result = routeOnce(view, { authority: host, method: 'POST', path: `/v2/models/${model}/infer`, headers: { [tenantHeader]: 'zz-unknown-tenant' } }, problems);
-    if (result.kind !== 'directResponse' || result.status !== 404) problems.push(`${model} for an unknown tenant: ${result.kind}, expected the mesh's 404`);
+    const own = gateways.get(teamOfModel.get(model)!)!.host;
+    const result = routeOnce(view, { authority: own, method: 'POST', path: `/v2/models/${model}/infer`, headers: { [tenantHeader]: 'zz-unknown-tenant' } }, problems);
+    // With modelfleet:auth the client is authenticated: a 403 (its token is not for a tenant of the model).
+    const status = stack.auth ? 403 : 404;
+    if (result.kind !== 'directResponse' || result.status !== status) problems.push(`${model} for an unknown tenant: ${result.kind}, expected the mesh's ${status}`);
+    for (const other of hosts.filter((h) => h !== own)) {
+      const tenant = tenantsOf.get(model)![0]!;
+      const elsewhere = routeOnce(view, { authority: other, method: 'POST', path: `/v2/models/${model}/infer`, headers: { [tenantHeader]: tenant } }, problems);
+      if (elsewhere.kind !== 'noRoute') problems.push(`${model} for tenant ${tenant} on ${other}, another team's gateway: ${elsewhere.kind}, expected no route`);
+    }
   }
 
   // NetworkPolicies: the gateway's namespace reaches the shards' serving ports, other namespaces do not.
-  const namespaces = [...new Set([...view.shards.map((s) => s.namespace), stack.isolation.ingressNamespace, 'default', ...stack.isolation.metricsNamespaces])].map((name) => ({ name }));
+  const namespaces = [...new Set([...view.shards.map((s) => s.namespace), ...[...gateways.values()].map((g) => g.namespace), 'default', ...stack.isolation.metricsNamespaces])].map((name) => ({ name }));
   for (const shard of view.shards) {
     const target = (port: number) => ({ namespace: shard.namespace, labels: podLabels(shard), port });
-    const fromIngress = ingressAllowed(view.networkPolicies, namespaces, target(8000), { namespace: stack.isolation.ingressNamespace, labels: { istio: 'ingressgateway' } });
+    const gw = gateways.get(shard.team)!;
+    const fromIngress = ingressAllowed(view.networkPolicies, namespaces, target(8000), { namespace: gw.namespace, labels: { ...gw.selector } });
     if (!fromIngress.allowed) problems.push(`${shard.name}: NetworkPolicies deny the ingress gateway: ${fromIngress.reason}`);
     const fromDefault = ingressAllowed(view.networkPolicies, namespaces, target(8000), { namespace: 'default', labels: { app: 'anything' } });
     if (fromDefault.allowed) problems.push(`${shard.name}: NetworkPolicies admit pods of namespace default`);
