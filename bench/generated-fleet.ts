@@ -13,6 +13,8 @@
  * importing `modelfleet` the way a fleet repository does; write them inside
  * the package (`.tmp-fleet-copy/`) so that import resolves.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { mulberry32 } from '../core/packer/random.ts';
 
 /** One file of a generated fleet, relative to the models directory. */
@@ -293,4 +295,36 @@ export function generatedFleet(copies: number, seed: number): GeneratedFleet {
     });
   }
   return { files, copies, teams: teamNames, models: planned.length };
+}
+
+/**
+ * Writes `fleet` to a fresh directory `<root>/.tmp-fleet-copy/<prefix>-XXXX`
+ * (its declarations under `models/`) and returns the directory; the caller
+ * removes it.
+ */
+export function writeGeneratedFleet(fleet: GeneratedFleet, root: string, prefix: string): string {
+  mkdirSync(join(root, '.tmp-fleet-copy'), { recursive: true });
+  const dir = mkdtempSync(join(root, '.tmp-fleet-copy', `${prefix}-`));
+  for (const f of fleet.files) {
+    const path = join(dir, 'models', f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.content);
+  }
+  return dir;
+}
+
+/**
+ * `modelfleet:routing.gateways` with a gateway and host per team: one gateway
+ * carrying every tenant's routes of a generated fleet would exceed what Envoy
+ * accepts, and synth refuses it (docs/routing.md#several-gateways).
+ */
+export function gatewayPerTeam(teams: readonly string[]): Record<string, { gateway: string; host: string }> {
+  return Object.fromEntries(teams.map((t) => [t, { gateway: `istio-system/${t}-gateway`, host: `${t}.inference.modelfleet.internal` }]));
+}
+
+/** `--sizes 10000,20_000`: fleet sizes of at least 600 copies (the example fleet's size). */
+export function parseSizes(text: string): number[] {
+  const sizes = text.split(',').map((s) => Number(s.trim().replace(/_/g, '')));
+  for (const n of sizes) if (!Number.isInteger(n) || n < 600) throw new Error(`--sizes: every size must be an integer of at least 600, got ${n}`);
+  return sizes;
 }

@@ -28,12 +28,12 @@
  * Prints figures only: nothing here passes or fails.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { generatedFleet } from './generated-fleet.ts';
+import { gatewayPerTeam, generatedFleet, parseSizes, writeGeneratedFleet } from './generated-fleet.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -96,23 +96,15 @@ async function countingMocks(pulumi: typeof import('@pulumi/pulumi'), stack: str
 async function runChild(copies: number): Promise<void> {
   const seed = Number(values.seed) + copies;
   const fleet = generatedFleet(copies, seed);
-  mkdirSync(join(ROOT, '.tmp-fleet-copy'), { recursive: true });
-  const dir = mkdtempSync(join(ROOT, '.tmp-fleet-copy', `bench-program-${copies}-`));
+  const dir = writeGeneratedFleet(fleet, ROOT, `bench-program-${copies}`);
   try {
-    for (const f of fleet.files) {
-      const path = join(dir, 'models', f.path);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, f.content);
-    }
     const pulumi = await import('@pulumi/pulumi');
     const { synthFleet } = await import('../constructs/synth-fleet.ts');
     const { registerFleet } = await import('../stacks/register-fleet.ts');
     const { selectFleet, WHOLE_FLEET } = await import('../stacks/fleet-selection.ts');
     const { gatewayNamespaces } = await import('../core/stack/gateways.ts');
-    // The default stack with a gateway and host per team, as bench:synth runs it: one gateway carrying every tenant's
-    // routes would exceed what Envoy accepts at this size, and synth refuses it (docs/routing.md#several-gateways).
-    const gateways = Object.fromEntries(fleet.teams.map((team) => [team, { gateway: `istio-system/${team}-gateway`, host: `${team}.inference.modelfleet.internal` }]));
-    const stackConfig = { name: 'bench', source: 'Pulumi.bench.yaml', values: { routing: { gateways } } };
+    // The default stack with a gateway and host per team, as bench:synth runs it.
+    const stackConfig = { name: 'bench', source: 'Pulumi.bench.yaml', values: { routing: { gateways: gatewayPerTeam(fleet.teams) } } };
     let t = performance.now();
     const result = await synthFleet({ modelsDir: join(dir, 'models'), cwd: dir, stackConfig, today: new Date('2026-07-21T00:00:00Z') });
     const synthMs = performance.now() - t;
@@ -165,8 +157,7 @@ if (values.child !== undefined) {
   process.exit(0);
 }
 
-const sizes = values.sizes!.split(',').map((s) => Number(s.trim().replace(/_/g, '')));
-for (const n of sizes) if (!Number.isInteger(n) || n < 600) throw new Error(`--sizes: every size must be an integer of at least 600, got ${n}`);
+const sizes = parseSizes(values.sizes!);
 
 const pad = (s: string | number, w: number) => String(s).padStart(w);
 const fmt = (n: number) => n.toLocaleString('en-US');

@@ -28,13 +28,13 @@
  * Prints figures only: nothing here passes or fails.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { generatedFleet } from './generated-fleet.ts';
+import { gatewayPerTeam, generatedFleet, parseSizes, writeGeneratedFleet } from './generated-fleet.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -75,20 +75,14 @@ interface SizeResult {
 async function runChild(copies: number): Promise<void> {
   const seed = Number(values.seed) + copies;
   const fleet = generatedFleet(copies, seed);
-  mkdirSync(join(ROOT, '.tmp-fleet-copy'), { recursive: true });
-  const dir = mkdtempSync(join(ROOT, '.tmp-fleet-copy', `bench-synth-${copies}-`));
+  const dir = writeGeneratedFleet(fleet, ROOT, `bench-synth-${copies}`);
   try {
-    for (const f of fleet.files) {
-      const path = join(dir, 'models', f.path);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, f.content);
-    }
     const { synthFleet } = await import('../constructs/synth-fleet.ts');
     const name = values.stack ?? 'bench';
     const base = values.stack ? stackValues(readFileSync(join(ROOT, `Pulumi.${values.stack}.yaml`), 'utf8')) : {};
     const routing = {
       ...((base.routing as object | undefined) ?? {}),
-      gateways: Object.fromEntries(fleet.teams.map((t) => [t, { gateway: `istio-system/${t}-gateway`, host: `${t}.inference.modelfleet.internal` }])),
+      gateways: gatewayPerTeam(fleet.teams),
     };
     const stackConfig = { name, source: `Pulumi.${name}.yaml`, values: { ...base, routing } };
     const cpu0 = process.cpuUsage();
@@ -136,8 +130,7 @@ if (values.child !== undefined) {
   process.exit(0);
 }
 
-const sizes = values.sizes!.split(',').map((s) => Number(s.trim().replace(/_/g, '')));
-for (const n of sizes) if (!Number.isInteger(n) || n < 600) throw new Error(`--sizes: every size must be an integer of at least 600, got ${n}`);
+const sizes = parseSizes(values.sizes!);
 const repeat = Math.max(1, Number(values.repeat));
 
 /** One run of `copies` in a fresh child; undefined when it failed (its stderr is shown). */
