@@ -155,6 +155,70 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     });
 
   program
+    .command('observe')
+    .description('compare what Triton measured (from Prometheus) with the declarations: peaks, batch latencies, queue time, peak hours; --write edits the declarations')
+    .requiredOption('--prometheus <url>', 'Prometheus base URL that scrapes the shards (http://prometheus.monitoring:9090)')
+    .option('--models <dir>', 'fleet directory', 'models')
+    .option('--stack <name>', 'stack whose Pulumi.<name>.yaml config to use (default: the embedded default stack)')
+    .option('--lockfile <file>', 'placement lockfile (default: beside the models directory)')
+    .option('--since <duration>', 'window length, whole hours ending at --until (7d, 48h)', '7d')
+    .option('--until <time>', 'window end, ISO 8601 or unix seconds, floored to the hour (default: now)')
+    .option('--step <duration>', 'how often the 5-minute rate is sampled when looking for peaks (at most 5m)', '60s')
+    .option('--selector <matchers>', 'extra PromQL label matchers for every query, e.g. cluster="prod-eu"')
+    .option('--query-timeout <seconds>', 'seconds one query may take', (value: string) => {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of seconds');
+      return Number(value);
+    })
+    .option('--header <header>', 'extra HTTP header for Prometheus, "Name: value" (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--json', 'print {"window", "counts", "copies", "changes"} as JSON')
+    .option('--all', 'list every copy in the markdown table, not only those with findings')
+    .option('--write', 'edit the declarations: per-tenant peakQps, profile points, peak hours')
+    .option('--fail-on <class>', 'exit 1 when a copy has a finding of this class: risk (over-peak, queue-over-budget, peak-hours-off) or any', (value: string) => {
+      if (value !== 'risk' && value !== 'any') throw new InvalidArgumentError('expected risk or any');
+      return value;
+    })
+    .action(
+      async (opts: {
+        prometheus: string;
+        models: string;
+        stack?: string;
+        lockfile?: string;
+        since: string;
+        until?: string;
+        step: string;
+        selector?: string;
+        queryTimeout?: number;
+        header?: string[];
+        json?: boolean;
+        all?: boolean;
+        write?: boolean;
+        failOn?: 'risk' | 'any';
+      }) => {
+        startDeclarationEvaluator();
+        const { runObserve } = await import('./observe-command.ts');
+        code = await runObserve(
+          {
+            prometheus: opts.prometheus,
+            modelsDir: opts.models,
+            ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
+            ...(opts.lockfile !== undefined ? { lockfile: opts.lockfile } : {}),
+            since: opts.since,
+            ...(opts.until !== undefined ? { until: opts.until } : {}),
+            step: opts.step,
+            ...(opts.selector !== undefined ? { selector: opts.selector } : {}),
+            ...(opts.queryTimeout !== undefined ? { queryTimeoutSeconds: opts.queryTimeout } : {}),
+            ...(opts.header !== undefined ? { headers: opts.header } : {}),
+            json: opts.json === true,
+            all: opts.all === true,
+            write: opts.write === true,
+            ...(opts.failOn !== undefined ? { failOn: opts.failOn } : {}),
+          },
+          io,
+        );
+      },
+    );
+
+  program
     .command('diff')
     .description('compare two plans (plan.json files or synth output directories): monthly cost per team against budgets, nodes per pool, what moved; prints the pull-request comment')
     .argument('<base>', "the base branch's plan.json, or its synth output directory")

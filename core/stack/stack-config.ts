@@ -239,7 +239,32 @@ export interface StackConfig {
   readonly auth?: AuthConfig;
   /** Whether the stack serves production traffic (`modelfleet:production`); synth warns about what production should not lack. @default false */
   readonly production: boolean;
+  /** How `modelfleet observe` judges and rewrites declarations from Triton's metrics (`modelfleet:observe`). */
+  readonly observe: ObserveConfig;
 }
+
+/** `modelfleet:observe`: thresholds of `modelfleet observe` (docs/observe.md). */
+export interface ObserveConfig {
+  /** Headroom `--write` adds above an observed peak before rounding up (`peakQps = ceil2(observed × (1 + m/100))`). @default 25 */
+  readonly peakMarginPercent: number;
+  /** A copy whose observed peak plus margin is below this share of its declared peak is `over-declared`, and `--write` lowers the peak. @default 50 */
+  readonly lowerBelowPercent: number;
+  /** How far a measured batch latency may stray from the declared profile before it is `profile-off`. @default 20 */
+  readonly profileTolerancePercent: number;
+  /** An hour belongs to a copy's peak when its largest 5-minute rate is at least this share of the peak. @default 80 */
+  readonly peakHoursThresholdPercent: number;
+  /** Hours `--write` adds on each side of an observed peak window. @default 1 */
+  readonly peakHoursPaddingHours: number;
+}
+
+/** The observe thresholds when a stack sets none. */
+export const DEFAULT_OBSERVE: ObserveConfig = {
+  peakMarginPercent: 25,
+  lowerBelowPercent: 50,
+  profileTolerancePercent: 20,
+  peakHoursThresholdPercent: 80,
+  peakHoursPaddingHours: 1,
+};
 
 /** One identity provider whose tokens the mesh accepts (`modelfleet:auth.jwt`). */
 export interface JwtIssuerConfig {
@@ -578,6 +603,16 @@ const stackSchema = z.strictObject({
     .optional(),
   policies: policiesSchema,
   serving: z.strictObject({ overheadMs: z.number().min(0).max(60_000) }).partial().optional(),
+  observe: z
+    .strictObject({
+      peakMarginPercent: z.number().min(0).max(1000),
+      lowerBelowPercent: z.number().min(0).max(100),
+      profileTolerancePercent: z.number().min(1).max(1000),
+      peakHoursThresholdPercent: z.number().min(1).max(100),
+      peakHoursPaddingHours: z.number().int().min(0).max(6),
+    })
+    .partial()
+    .optional(),
   declarations: z
     .strictObject({
       timeoutSeconds: z.number().int().min(1).max(3600),
@@ -613,7 +648,7 @@ export type StackDefaults = Omit<StackInput, 'image' | 'fetcherImage' | 'pools' 
   readonly serverOverhead: NonNullable<StackInput['serverOverhead']>;
 };
 
-const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving', 'cost', 'declarations', 'auth', 'production'];
+const STACK_FIELDS = ['image', 'fetcherImage', 'serverOverhead', 'pools', 'tiers', 'routing', 'isolation', 'modelRepository', 'autoscaler', 'metrics', 'policies', 'serving', 'cost', 'declarations', 'auth', 'production', 'observe'];
 const JWT_FIELDS = ['issuer', 'jwksUri', 'audiences', 'tenantClaim', 'forwardOriginalToken'];
 
 /** Known fields at a path of the stack config block, for unknown-field suggestions. */
@@ -622,6 +657,7 @@ const knownStackFields = (path: readonly PropertyKey[]): readonly string[] => {
   if (path.length === 1 && path[0] === 'policies') return POLICIES_FIELDS;
   if (path.length === 1 && path[0] === 'cost') return ['budgets', 'warnIncrease', 'priceMaxAgeDays'];
   if (path.length === 1 && path[0] === 'declarations') return ['timeoutSeconds', 'memoryMb'];
+  if (path.length === 1 && path[0] === 'observe') return Object.keys(DEFAULT_OBSERVE);
   if (path.length === 1 && path[0] === 'auth') return ['jwt'];
   if (path.length === 1 && path[0] === 'routing') return ['gateway', 'host', 'tenantHeader', 'modelHeader', 'gateways'];
   if (path.length === 3 && path[0] === 'routing' && path[1] === 'gateways') return ['gateway', 'host', 'serviceAccount', 'selector'];
@@ -743,6 +779,7 @@ export function resolveStack(name: string, file: string, overrides: unknown, def
       declarations: { ...DEFAULT_DECLARATION_LIMITS, ...(base.declarations ?? {}), ...(o.declarations ?? {}) },
       ...(auth ? { auth } : {}),
       production: o.production ?? base.production ?? false,
+      observe: { ...DEFAULT_OBSERVE, ...(base.observe ?? {}), ...(o.observe ?? {}) },
     },
   };
 }
