@@ -143,8 +143,8 @@ function insertProperty(ts: typeof TS, sf: TS.SourceFile, obj: TS.ObjectLiteralE
   if (props.hasTrailingComma) {
     edits.push({ start: insertAt, end: insertAt, text: `\n${indent}${text},` });
   } else {
-    edits.push({ start: last.getEnd(), end: last.getEnd(), text: ',' });
-    edits.push({ start: insertAt, end: insertAt, text: `\n${indent}${text}` });
+    // One edit from the end of the last property to the insertion point: a comma, what was between, the property.
+    edits.push({ start: last.getEnd(), end: insertAt, text: `,${src.slice(last.getEnd(), insertAt)}\n${indent}${text}` });
   }
 }
 

@@ -525,3 +525,54 @@ describe('fleet-main.yml', () => {
     }
   });
 });
+
+describe('fleet-observe.yml', () => {
+  const file = 'fleet-observe.yml';
+  const workflow = readWorkflow(file);
+  const [[, job]] = Object.entries(workflow.jobs) as [[string, Job]];
+  const calls = job.steps.flatMap((step, index) => (step.run ? modelfleetCalls(step.run, stepEnv(workflow, job, step, {})).map((call) => ({ step, index, call })) : []));
+
+  it("is a valid workflow under GitHub's own workflow schema and expression rules", async () => {
+    const parser = (await tsImport('@actions/workflow-parser', import.meta.url)) as typeof import('@actions/workflow-parser');
+    const content = readFileSync(join(ROOT, '.github/workflows', file), 'utf8');
+    const parsed = parser.parseWorkflow({ name: file, content }, new parser.NoOperationTraceWriter());
+    expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+    const template = await parser.convertWorkflowTemplate(parsed.context, parsed.value!);
+    expect((template.errors ?? []).map((e) => e.Message)).toEqual([]);
+  });
+
+  it('runs weekly and by hand, one run at a time', () => {
+    expect(Object.keys(workflow.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect((workflow.on.schedule as unknown as { cron: string }[]).map((s) => s.cron)).toEqual(['17 6 * * 1']);
+    expect(workflow.concurrency?.['cancel-in-progress']).toBe(false);
+  });
+
+  it('calls only modelfleet subcommands and flags the CLI has: observe --write on prod, then synth without a frozen lockfile', async () => {
+    expect(calls.map((c) => c.call.subcommand)).toEqual(['observe', 'observe', 'synth']);
+    for (const { call } of calls) {
+      const help = await helpOf(call.subcommand);
+      const supported = flagsIn(help.text);
+      expect(call.args.filter((a) => a.startsWith('-')).filter((f) => !supported.has(f)), `modelfleet ${call.subcommand} ${call.args.join(' ')}`).toEqual([]);
+      expect(flagValue(call.args, '--stack')).toBe('prod');
+    }
+    for (const { call } of calls.filter((c) => c.call.subcommand === 'observe')) {
+      expect(call.args).toContain('--write');
+      expect(flagValue(call.args, '--prometheus')).toBe('${{ vars.PROMETHEUS_URL }}');
+    }
+    const synth = calls.find((c) => c.call.subcommand === 'synth')!;
+    expect(synth.call.args).not.toContain('--frozen-lockfile');
+    expect(synth.index).toBeGreaterThan(calls[0]!.index);
+    expect(synth.step.run).toContain(`${flagValue(synth.call.args, '--out')}/summary.md`);
+    expect(rootStacks()).toContain('prod');
+  });
+
+  it('gives the bot token only to the step that pushes and opens the pull request, after observe and synth', () => {
+    const holders = job.steps.filter((s) => JSON.stringify(s).includes('secrets.FLEET_BOT_TOKEN'));
+    expect(holders).toHaveLength(1);
+    expect(job.steps.indexOf(holders[0]!)).toBe(job.steps.length - 1);
+    expect(holders[0]!.run).toMatch(/gh pr create/);
+    expect(job.steps.find((s) => usesAction(s, 'actions/checkout'))?.with?.['persist-credentials']).toBe(false);
+    // Only the declarations and the prod lockfile go into the pull request.
+    expect(holders[0]!.run).toContain('git add models placement.prod.lock.json');
+  });
+});
