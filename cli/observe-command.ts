@@ -56,6 +56,9 @@ export interface ObserveCommandOptions {
 /** A usage problem of `observe`: exit 2. */
 class ObserveUsageError extends Error {}
 
+/** Longest window: 11,000 hourly points is Prometheus' limit per series of a range query. */
+const MAX_SINCE_DAYS = 400;
+
 const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
 /** Seconds of a Prometheus-style duration (`90s`, `5m`, `48h`, `7d`, `2w`, or `1d12h`). */
@@ -82,6 +85,7 @@ export function observeWindow(options: Pick<ObserveCommandOptions, 'since' | 'un
   const stepSeconds = parseDuration(options.step ?? '60s', '--step');
   if (stepSeconds > RATE_WINDOW_SECONDS) throw new ObserveUsageError(`--step ${options.step} is longer than the 5-minute rate window: peaks between steps would be missed; use at most 5m`);
   if (since < 3600) throw new ObserveUsageError(`--since ${options.since} is shorter than an hour; observe reads hourly peaks, give at least 1h (7d sees a week's pattern)`);
+  if (since > MAX_SINCE_DAYS * 86_400) throw new ObserveUsageError(`--since ${options.since} is longer than ${MAX_SINCE_DAYS} days; Prometheus answers at most 11,000 hourly points per series`);
   const end = Math.floor(parseUntil(options.until) / 3600) * 3600;
   return { end, seconds: Math.ceil(since / 3600) * 3600, stepSeconds };
 }

@@ -30,6 +30,18 @@ export const RATE_WINDOW_SECONDS = 300;
 /** Most copies one query names. */
 export const CHUNK_COPIES = 400;
 
+/**
+ * Points one chunk's peak subqueries may hold (copies × steps of the window):
+ * well inside Prometheus' default `--query.max-samples` of 50 million, so a
+ * long window at a fine step gets smaller chunks instead of an error.
+ */
+export const MAX_SUBQUERY_POINTS = 20_000_000;
+
+/** Copies per query for `window`: `CHUNK_COPIES`, fewer when the window has many steps. */
+export function chunkCopies(window: Pick<ObserveWindow, 'seconds' | 'stepSeconds'>): number {
+  return Math.max(1, Math.min(CHUNK_COPIES, Math.floor(MAX_SUBQUERY_POINTS / Math.ceil(window.seconds / window.stepSeconds))));
+}
+
 /** Queries in flight at once. */
 export const QUERY_CONCURRENCY = 4;
 
@@ -140,8 +152,8 @@ export function totalsQuery(matchers: string, window: ObserveWindow): string {
   return parts.join(' or ');
 }
 
-/** Splits the shards' copies into query chunks: by namespace, then by Triton name. */
-export function queryChunks(shards: readonly Shard[]): Chunk[] {
+/** Splits the shards' copies into query chunks: by namespace, then by Triton name, at most `size` per chunk. */
+export function queryChunks(shards: readonly Shard[], size: number = CHUNK_COPIES): Chunk[] {
   const byNamespace = new Map<string, Set<string>>();
   for (const shard of shards) {
     let names = byNamespace.get(shard.namespace);
@@ -151,7 +163,7 @@ export function queryChunks(shards: readonly Shard[]): Chunk[] {
   const chunks: Chunk[] = [];
   for (const namespace of [...byNamespace.keys()].sort()) {
     const names = [...byNamespace.get(namespace)!].sort();
-    for (let i = 0; i < names.length; i += CHUNK_COPIES) chunks.push({ namespace, names: names.slice(i, i + CHUNK_COPIES) });
+    for (let i = 0; i < names.length; i += size) chunks.push({ namespace, names: names.slice(i, i + size) });
   }
   return chunks;
 }
@@ -162,7 +174,7 @@ export function queryChunks(shards: readonly Shard[]): Chunk[] {
  */
 export async function observeFleet(shards: readonly Shard[], options: ObserveFleetOptions): Promise<FleetObservations> {
   const { client, window } = options;
-  const chunks = queryChunks(shards);
+  const chunks = queryChunks(shards, chunkCopies(window));
   const out = new Map<string, CopyObservation>();
   const firstHourEnd = window.end - window.seconds + 3600;
   let next = 0;

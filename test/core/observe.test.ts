@@ -7,7 +7,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { coveringWindow, hotHours, profileLatencyAt, roundPeakUp, type DeclarationChange } from '../../core/observe/copy-findings.ts';
 import { editDeclarationFile } from '../../core/observe/edit-declarations.ts';
-import { CHUNK_COPIES, chunkMatchers, hourlyPeakQuery, queryChunks, totalsQuery } from '../../core/observe/observe-fleet.ts';
+import { CHUNK_COPIES, chunkCopies, chunkMatchers, hourlyPeakQuery, queryChunks, totalsQuery } from '../../core/observe/observe-fleet.ts';
 import type { Shard } from '../../core/plan/shard-plan.ts';
 import { observeWindow, parseDuration } from '../../cli/observe-command.ts';
 
@@ -72,6 +72,7 @@ describe('the window and its flags', () => {
     expect(() => observeWindow({ step: '10m' })).toThrow('--step 10m is longer than the 5-minute rate window');
     expect(() => observeWindow({ since: '30m' })).toThrow('--since 30m is shorter than an hour');
     expect(() => observeWindow({ until: 'yesterday' })).toThrow('--until "yesterday" is not a time');
+    expect(() => observeWindow({ since: '401d' })).toThrow('--since 401d is longer than 400 days');
   });
 });
 
@@ -101,6 +102,12 @@ describe('the PromQL', () => {
     expect(chunks.reduce((n, c) => n + c.names.length, 0)).toBe(100_000);
     expect(chunks.every((c) => c.names.length <= CHUNK_COPIES)).toBe(true);
     expect(chunks.length).toBe(50 * Math.ceil(2000 / CHUNK_COPIES));
+  });
+
+  it('takes fewer copies per query when a long window at a fine step would hold too many points', () => {
+    expect(chunkCopies({ seconds: 7 * 86_400, stepSeconds: 60 })).toBe(CHUNK_COPIES);
+    expect(chunkCopies({ seconds: 90 * 86_400, stepSeconds: 60 })).toBe(154);
+    expect(chunkCopies({ seconds: 400 * 86_400, stepSeconds: 1 })).toBe(1);
   });
 });
 
