@@ -9,10 +9,11 @@ import type { Shard } from '../core/plan/shard-plan.ts';
 import type { TeamSpec } from '../core/spec/team-spec.ts';
 import type { StackConfig } from '../core/stack/stack-config.ts';
 import { safeId } from './construct-id.ts';
+import { FetchModelsScript } from './fetch-models-script.ts';
 import { ModelRoute } from './model-route.ts';
 import { ShardAuthorization } from './shard-authorization.ts';
-import { ShardGrpcGuard } from './shard-grpc-guard.ts';
 import { ShardTrafficPolicy } from './shard-traffic-policy.ts';
+import { TeamGrpcGuard } from './team-grpc-guard.ts';
 import { TeamNetworkPolicy } from './team-network-policy.ts';
 import { TeamAuthentication } from './tenant-authentication.ts';
 import { TeamTenancy } from './team-tenancy.ts';
@@ -43,11 +44,12 @@ export interface FleetChartProps {
 
 /**
  * A cdk8s Chart with everything of one team: `TeamTenancy` (construct id
- * `Tenancy`), its `TeamNetworkPolicy` (id `NetworkPolicy`) and
- * `TeamAuthentication` (id `Authentication`), then per shard
+ * `Tenancy`), its `TeamNetworkPolicy` (id `NetworkPolicy`),
+ * `TeamAuthentication` (id `Authentication`) and, when the team has shards,
+ * `TeamGrpcGuard` (id `GrpcGuard`) and `FetchModelsScript` (id `FetchModels`),
+ * then per shard
  * a `TritonShard` (id = shard name), a `ShardTrafficPolicy` (id =
- * `<shard>-traffic`), a `ShardAuthorization` (id = `<shard>-authz`) and a
- * `ShardGrpcGuard` (id = `<shard>-grpc-guard`), then
+ * `<shard>-traffic`) and a `ShardAuthorization` (id = `<shard>-authz`), then
  * under `Routes` one `ModelRoute` per model (id = model name).
  *
  * The chart has no namespace (cdk8s would stamp it on the Namespace object
@@ -66,6 +68,10 @@ export class FleetChart extends Chart {
   public readonly networkPolicy: TeamNetworkPolicy;
   /** The team namespace's RequestAuthentication and PeerAuthentications. */
   public readonly authentication: TeamAuthentication;
+  /** The namespace's gRPC guard; `undefined` when the team has no shards. */
+  public readonly grpcGuard?: TeamGrpcGuard;
+  /** The namespace's fetch script, which every shard's init container runs; `undefined` when the team has no shards. */
+  public readonly fetchScript?: FetchModelsScript;
   /** The AuthorizationPolicies of the team's shards, in render order. */
   public readonly authorizations: readonly ShardAuthorization[];
   /** The traffic policies of the team's shards, in render order. */
@@ -86,6 +92,8 @@ export class FleetChart extends Chart {
     this.tenancy = new TeamTenancy(this, 'Tenancy', { team, stack });
     this.networkPolicy = new TeamNetworkPolicy(this, 'NetworkPolicy', { team, stack });
     this.authentication = new TeamAuthentication(this, 'Authentication', { team, stack });
+    if (props.shards?.length) this.grpcGuard = new TeamGrpcGuard(this, 'GrpcGuard', { team, stack, shards: props.shards });
+    if (props.shards?.length) this.fetchScript = new FetchModelsScript(this, 'FetchModels', { team });
     const shards: TritonShard[] = [];
     const trafficPolicies: ShardTrafficPolicy[] = [];
     const authorizations: ShardAuthorization[] = [];
@@ -98,7 +106,6 @@ export class FleetChart extends Chart {
       shards.push(new TritonShard(this, shard.name, { shard, stack }));
       trafficPolicies.push(new ShardTrafficPolicy(this, `${shard.name}-traffic`, { shard, stack }));
       authorizations.push(new ShardAuthorization(this, `${shard.name}-authz`, { shard, stack, team }));
-      new ShardGrpcGuard(this, `${shard.name}-grpc-guard`, { shard, stack });
     }
     const routeScope = new Construct(this, 'Routes');
     const routes: ModelRoute[] = [];

@@ -1,9 +1,9 @@
--- gRPC model-name guard of a Triton shard (Envoy HTTP Lua filter, inbound
--- sidecar, Triton's gRPC port). Rendered by constructs/shard-grpc-guard.ts,
--- which puts three generated lines above this one:
+-- gRPC model-name guard of a team's Triton shards (Envoy HTTP Lua filter, inbound
+-- sidecar, Triton's gRPC port). Rendered by constructs/team-grpc-guard.ts,
+-- which puts four generated lines above this one:
 --   TENANT_HEADER, MODEL_HEADER  the stack's routing headers (lower case)
---   STREAM_ALLOWED               true when the shard holds no tenanted copy
---   UNTENANTED                   set of the shard's untenanted models (their copy is named like the model)
+--   STREAM_ALLOWED               true in the filter for shards without tenanted copies
+--   UNTENANTED                   set of the team's untenanted models (their copy is named like the model)
 --
 -- The mesh routes and authorizes gRPC calls on the model and tenant headers,
 -- but Triton serves the model named inside the protobuf message. This filter

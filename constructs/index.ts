@@ -20,8 +20,8 @@ export type { ModelRouteProps } from './model-route.ts';
 export { ShardTrafficPolicy } from './shard-traffic-policy.ts';
 export { ShardAuthorization } from './shard-authorization.ts';
 export type { ShardAuthorizationProps } from './shard-authorization.ts';
-export { ShardGrpcGuard, grpcGuardLua } from './shard-grpc-guard.ts';
-export type { ShardGrpcGuardProps, GrpcGuardLuaOptions } from './shard-grpc-guard.ts';
+export { TeamGrpcGuard, grpcGuardLua, grpcGuardSelector, teamGrpcGuardName } from './team-grpc-guard.ts';
+export type { TeamGrpcGuardProps, GrpcGuardLuaOptions } from './team-grpc-guard.ts';
 export { EnvoyFilter } from './envoy-filter.ts';
 export type { EnvoyFilterProps } from './envoy-filter.ts';
 export { TeamNetworkPolicy } from './team-network-policy.ts';
@@ -39,18 +39,22 @@ export { renderFleet, renderFleetObjects, toYamlDocuments, KUSTOMIZATION_FILE, C
 export type { RenderFleetInput, RenderedFleet, RenderedFile, FleetManifest, KubeObject } from './render-fleet.ts';
 export {
   shardConfigData,
-  fetchModelsScript,
+  shardFetchPlan,
+  fetchModelsList,
   modelsJson,
+  modelsJsonText,
   rcloneSource,
-  shellQuote,
   configChecksum,
   MODELS_JSON_KEY,
   FETCH_SCRIPT_KEY,
+  FETCH_LIST_KEY,
   MODEL_REPOSITORY_PATH,
   CONFIG_MOUNT_PATH,
   modelConfigKey,
 } from './shard-config-data.ts';
-export type { ModelsJsonEntry, RcloneSource } from './shard-config-data.ts';
+export type { ModelsJsonEntry, RcloneSource, FetchEntry, ShardFetchPlan } from './shard-config-data.ts';
+export { FetchModelsScript, FETCH_MODELS_SCRIPT, fetchModelsScriptName, modelsChecksum } from './fetch-models-script.ts';
+export type { FetchModelsScriptProps } from './fetch-models-script.ts';
 export { toQuantities } from './container-size.ts';
 export type { ContainerSize } from './container-size.ts';
 export { ShardAutoscaler } from './shard-autoscaler.ts';

@@ -4,7 +4,7 @@
  */
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { shardLabels, shardSelectorLabels } from '../core/plan/shard-labels.ts';
+import { shardLabels, shardPodLabels, shardSelectorLabels } from '../core/plan/shard-labels.ts';
 import type { Shard } from '../core/plan/shard-plan.ts';
 import { shardResources } from '../core/plan/shard-resources.ts';
 import { sidecarPodAnnotations } from '../core/plan/sidecar-resources.ts';
@@ -14,7 +14,8 @@ import { toQuantities, type ContainerSize } from './container-size.ts';
 import { ShardAutoscaler } from './shard-autoscaler.ts';
 import { metricsPodAnnotations, ShardMetrics } from './shard-metrics.ts';
 import { shardStartupSeconds } from '../core/triton/startup-budget.ts';
-import { configChecksum, CONFIG_MOUNT_PATH, FETCH_SCRIPT_KEY, MODEL_REPOSITORY_PATH, PVC_MOUNT_ROOT, shardClaims, shardConfigData } from './shard-config-data.ts';
+import { CONFIG_MOUNT_PATH, FETCH_SCRIPT_KEY, MODEL_REPOSITORY_PATH, PVC_MOUNT_ROOT, shardClaims, shardConfigData } from './shard-config-data.ts';
+import { fetchModelsScriptName, modelsChecksum } from './fetch-models-script.ts';
 
 /** Triton's HTTP/REST port. */
 export const TRITON_HTTP_PORT = 8000;
@@ -23,7 +24,7 @@ export const TRITON_GRPC_PORT = 8001;
 /** Triton's Prometheus metrics port. */
 export const TRITON_METRICS_PORT = 8002;
 
-/** Pod-template annotation holding the SHA-256 of the shard ConfigMap's data. */
+/** Pod-template annotation holding the SHA-256 of what the fetcher reads: the shard ConfigMap's data and the namespace's fetch script (`modelsChecksum()`). */
 export const MODELS_CHECKSUM_ANNOTATION = 'modelfleet.io/models-checksum';
 
 /** Properties for `TritonShard`. */
@@ -88,19 +89,26 @@ export const DEFAULT_FETCHER_LIMITS: ContainerSize = { cpuMillicores: 1000, memo
  *
  * Objects, all named `shard.name` in `shard.namespace` and labelled with
  * `shardLabels()`:
- * - **ConfigMap** with `models.json` (the copies and their artifacts),
- *   `<tritonName>.config.pbtxt` per copy (its Triton model configuration,
- *   validated against `model_config.proto`) and `fetch-models.sh`, the script
- *   the init container runs;
- * - **Deployment**: an rclone init container copies every artifact into an
- *   emptyDir model repository and writes each copy's `config.pbtxt` over it,
+ * - **ConfigMap** with `models.json` (the copies and their artifacts, one
+ *   per line), `fetch-models.tsv` (per copy: Triton name, configuration key,
+ *   rclone source and flags) and one `<model>.<sha256-12>.config.pbtxt` per
+ *   distinct Triton model configuration (written without `name`, validated
+ *   against `model_config.proto`), see `shardConfigData()`;
+ * - **Deployment**: an rclone init container runs the namespace's
+ *   `fetch-models.sh` (the ConfigMap `<team>-fetch-models` of
+ *   `FetchModelsScript`, which `FleetChart` renders once per namespace; mounted
+ *   with the shard's ConfigMap through one projected volume at
+ *   `/etc/modelfleet`), which copies every
+ *   artifact into an emptyDir model repository and writes each copy's
+ *   `config.pbtxt` over it,
  *   then Triton starts in explicit model-control mode with one `--load-model`
  *   per copy; the startup probe allows `shardStartupSeconds(shard)`. The
  *   stack's `modelRepository` sets the pods' ServiceAccount and the
  *   fetcher's credentials Secret. Resources come from
  *   `shardResources()`; GPU pools get their extended resource as request and
  *   limit. Pods satisfy Pod Security `restricted`. The pod template carries
- *   the ConfigMap's checksum, so changing the copies rolls the pods, and
+ *   the checksum of the ConfigMap and the script (`modelsChecksum()`), so
+ *   changing the copies, their configurations or the script rolls the pods, and
  *   `sidecarPodAnnotations(shard)`: the injected Istio sidecar's requests and
  *   limits for the tier (counted by the team quota) and a native sidecar, so
  *   the proxy runs before the fetcher (see `docs/triton-shard.md`);
@@ -116,6 +124,8 @@ export const DEFAULT_FETCHER_LIMITS: ContainerSize = { cpuMillicores: 1000, memo
  *
  * The Deployment's selector is `shardSelectorLabels()`, independent of the
  * construct path, so moving the construct never changes the immutable selector.
+ * Its pod template carries `shardPodLabels()`: also `modelfleet.io/grpc-stream`,
+ * which picks the namespace's gRPC guard (`TeamGrpcGuard`).
  *
  * @example
  * for (const shard of plan.shards) new TritonShard(chart, shard.name, { shard, stack });
@@ -123,7 +133,7 @@ export const DEFAULT_FETCHER_LIMITS: ContainerSize = { cpuMillicores: 1000, memo
 export class TritonShard extends Construct {
   /** Labels of every object of the shard. */
   public readonly labels: Readonly<Record<string, string>>;
-  /** The ConfigMap with `models.json` and `fetch-models.sh`. */
+  /** The ConfigMap with `models.json`, `fetch-models.tsv` and the Triton configurations. */
   public readonly configMap: k8s.KubeConfigMap;
   /** The Triton Deployment. */
   public readonly deployment: k8s.KubeDeployment;
@@ -197,10 +207,11 @@ export class TritonShard extends Construct {
         selector: { matchLabels: selector },
         template: {
           metadata: {
-            labels,
+            // Plus the grpc-stream label, which picks the namespace's gRPC guard; never in the (immutable) selector.
+            labels: { ...shardPodLabels(shard) },
             // The Istio sidecar is injected at admission: its resources (counted by the team quota) and the
             // native-sidecar choice (so the fetcher's egress finds the proxy running) are pinned here.
-            annotations: { [MODELS_CHECKSUM_ANNOTATION]: configChecksum(data), ...metricsPodAnnotations(stack), ...sidecarPodAnnotations(shard, stack) },
+            annotations: { [MODELS_CHECKSUM_ANNOTATION]: modelsChecksum(data), ...metricsPodAnnotations(stack), ...sidecarPodAnnotations(shard, stack) },
           },
           spec: {
             // Workload identity webhooks (EKS, Azure) inject their own projected token; the API token stays unmounted.
@@ -294,7 +305,8 @@ export class TritonShard extends Construct {
               },
             ],
             volumes: [
-              { name: 'config', configMap: { name } },
+              // The namespace's fetch script and the shard's lists and configurations, side by side at /etc/modelfleet.
+              { name: 'config', projected: { sources: [{ configMap: { name: fetchModelsScriptName({ name: shard.team }) } }, { configMap: { name } }] } },
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(formatBytes(shmSizeBytes)) } },
               { name: 'models', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },

@@ -57,8 +57,9 @@ export interface RegisteredObject {
   readonly resource: pulumi.CustomResource;
   /**
    * What the resource was given as `dependsOn`: its Namespace for a namespaced object, a workload's
-   * PriorityClass, and for a VirtualService the Deployments, DestinationRules, AuthorizationPolicies and
-   * EnvoyFilters of the shards it routes to (see `RegisterFleetOptions.routeOrder`).
+   * PriorityClass, and for a VirtualService the Deployments, DestinationRules and AuthorizationPolicies of
+   * the shards it routes to and the namespace EnvoyFilters (the gRPC guard) that select their pods (see
+   * `RegisterFleetOptions.routeOrder`).
    */
   readonly dependsOn: readonly pulumi.CustomResource[];
 }
@@ -236,11 +237,20 @@ export function registerFleet(manifests: readonly FleetManifest[], options: Regi
   // Nodes of the make-before-break order: each shard (its objects) and each VirtualService.
   const nodeOf = (p: Planned): string | undefined => (isVirtualService(p) ? `r:${keyOf(p.object)}` : shardOf(p.object) !== undefined ? `s:${shardOf(p.object)}` : undefined);
   const members = new Map<string, Planned[]>();
+  // EnvoyFilters of a namespace rather than of a shard (the team's gRPC guard), with their resources.
+  const namespaceFilters: { readonly p: Planned; readonly resource: pulumi.CustomResource }[] = [];
   for (const p of rest) {
     const node = nodeOf(p);
-    if (node === undefined) add(p, baseDependencies(p));
-    else members.set(node, [...(members.get(node) ?? []), p]);
+    if (node === undefined) {
+      const resource = add(p, baseDependencies(p));
+      if (isEnvoyFilter(p)) namespaceFilters.push({ p, resource });
+    } else members.set(node, [...(members.get(node) ?? []), p]);
   }
+  // A shard's pods get their gRPC guard from the namespace's EnvoyFilters that select them (by its Deployment's pod labels).
+  const guardsOf = (node: string): pulumi.CustomResource[] => {
+    const pods = (members.get(node) ?? []).filter(isDeployment).map((p) => podLabelsOf(p.object));
+    return namespaceFilters.filter(({ p }) => p.object.metadata.namespace === node.slice(2).split('/')[0] && pods.some((labels) => selectsPods(p.object, labels))).map((f) => f.resource);
+  };
   // What each node waits for: a route waits for the shards it sends new copies to (without a previous
   // placement: every shard it routes to); a shard that drops moved copies waits for the routes that moved them.
   const waitsFor = new Map<string, string[]>();
@@ -261,8 +271,10 @@ export function registerFleet(manifests: readonly FleetManifest[], options: Regi
     visiting.add(node);
     const waits = waitsFor.get(node) ?? [];
     for (const w of waits) visit(w);
-    // A route waits for the shard objects that decide whether the copy is served and admitted; a shard for the routes.
+    // A route waits for the shard objects that decide whether the copy is served and admitted, and the gRPC guard
+    // that selects its pods; a shard for the routes.
     const after = waits.flatMap((w) => resources.get(w)!.filter((_, i) => w.startsWith('r:') || waitTarget(members.get(w)![i]!)));
+    if (node.startsWith('r:')) for (const guard of waits.flatMap(guardsOf)) if (!after.includes(guard)) after.push(guard);
     const registeredHere: pulumi.CustomResource[] = [];
     for (const p of members.get(node)!) {
       // Within a shard only what changes the copies it serves waits: its ConfigMap, Deployment and policies.
@@ -303,6 +315,19 @@ const ROUTE_TARGET_KINDS = new Set([
 ]);
 
 const isVirtualService = (p: Planned) => p.kind.apiVersion === 'networking.istio.io/v1' && p.kind.kind === 'VirtualService';
+const isEnvoyFilter = (p: Planned) => p.kind.apiVersion.startsWith('networking.istio.io/') && p.kind.kind === 'EnvoyFilter';
+const isDeployment = (p: Planned) => p.kind.apiVersion === 'apps/v1' && p.kind.kind === 'Deployment';
+
+/** The labels of a workload's pods (its pod template's). */
+function podLabelsOf(object: KubeObject): Readonly<Record<string, unknown>> {
+  return (object.spec as { template?: { metadata?: { labels?: Record<string, unknown> } } } | undefined)?.template?.metadata?.labels ?? {};
+}
+
+/** Whether an EnvoyFilter's non-empty `spec.workloadSelector.labels` are all carried by `labels`. */
+function selectsPods(filter: KubeObject, labels: Readonly<Record<string, unknown>>): boolean {
+  const wanted = Object.entries((filter.spec as { workloadSelector?: { labels?: Record<string, unknown> } } | undefined)?.workloadSelector?.labels ?? {});
+  return wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
+}
 
 /** `namespace/name` of every Service a VirtualService routes to (`<name>.<namespace>.svc.cluster.local` or a short name). */
 function destinationServices(object: KubeObject): string[] {

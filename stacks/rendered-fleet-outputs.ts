@@ -15,6 +15,7 @@ import type { Placement } from '../core/plan/route-switch.ts';
 import { SLA_TIERS, type SlaTier } from '../core/spec/model-spec.ts';
 import { compareStrings } from '../core/util/compare.ts';
 import { isJsonObject } from '../core/validate/strict-schema.ts';
+import { mountedConfigMapNames } from '../policies/rules/shard-copies.ts';
 import type { SelectionOutputs, ShardOutput } from './fleet-outputs.ts';
 
 /**
@@ -36,7 +37,8 @@ const record = (value: unknown): Readonly<Record<string, unknown>> => (isJsonObj
 /**
  * Reads the outputs back from the objects: every Deployment labelled with a
  * shard (`modelfleet.io/shard`) and a tier, and the `models.json` of the
- * ConfigMaps its pod template mounts, in its namespace.
+ * ConfigMaps its pod template mounts (directly or through a projected
+ * volume), in its namespace.
  *
  * @param renderedFrom - the directory, as configured
  * @param selection - the stack's teams and whether it registers the platform objects (`selectFleet`)
@@ -54,9 +56,8 @@ export function renderedFleetOutputs(manifests: readonly FleetManifest[], render
     if (typeof shard !== 'string' || typeof team !== 'string' || typeof pool !== 'string' || !SLA_TIERS.includes(tier as SlaTier)) continue;
     const podSpec = record(record(record(o.spec).template).spec);
     const copies: string[] = [];
-    for (const volume of Array.isArray(podSpec.volumes) ? podSpec.volumes : []) {
-      const name = record(record(volume).configMap).name;
-      const text = record(configMaps.get(`${o.metadata.namespace}/${String(name)}`)?.data)[SHARD_MODELS_KEY];
+    for (const name of mountedConfigMapNames(podSpec)) {
+      const text = record(configMaps.get(`${o.metadata.namespace}/${name}`)?.data)[SHARD_MODELS_KEY];
       if (typeof text !== 'string') continue;
       let entries: unknown;
       try {

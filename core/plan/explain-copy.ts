@@ -489,12 +489,35 @@ function indexObjects(manifests: readonly RenderedManifest[]): ObjectIndex {
   return { byShard, byNamespace, routesByModel, priorityClasses };
 }
 
-/** The objects that serve a copy, in manifest order: its team's, its shard's, its model's route parts and its tier's PriorityClass. */
+/** The labels of a workload's pods (its pod template's). */
+function podLabelsOf(object: RenderedObject): Readonly<Record<string, unknown>> {
+  return (object.spec as { template?: { metadata?: { labels?: Record<string, unknown> } } } | undefined)?.template?.metadata?.labels ?? {};
+}
+
+/**
+ * Whether a namespace object applies to pods labelled `pods`: yes, unless it
+ * has a `spec.workloadSelector` (an EnvoyFilter, such as the team's two gRPC
+ * guards) whose labels some of the pods' are not.
+ */
+function appliesTo(object: RenderedObject, pods: readonly Readonly<Record<string, unknown>>[]): boolean {
+  const selector = (object.spec as { workloadSelector?: { labels?: Record<string, unknown> } } | undefined)?.workloadSelector;
+  if (selector === undefined) return true;
+  const wanted = Object.entries(selector.labels ?? {});
+  return pods.some((labels) => wanted.every(([k, v]) => labels[k] === v));
+}
+
+/**
+ * The objects that serve a copy, in manifest order: its team's (a
+ * workload-selecting one only when it selects the shard's pods), its shard's,
+ * its model's route parts and its tier's PriorityClass.
+ */
 function servingObjects(copy: ModelCopy, shard: Shard, stack: StackConfig, index: ObjectIndex): PlacedObject[] {
   const priorityClass = index.priorityClasses.get(stack.tiers[copy.tier].priorityClass.name);
+  const shardObjects = index.byShard.get(shard.name) ?? [];
+  const pods = shardObjects.filter(({ object }) => object.kind === 'Deployment').map(({ object }) => podLabelsOf(object));
   return [
-    ...(index.byNamespace.get(shard.namespace) ?? []),
-    ...(index.byShard.get(shard.name) ?? []),
+    ...(index.byNamespace.get(shard.namespace) ?? []).filter(({ object }) => appliesTo(object, pods)),
+    ...shardObjects,
     ...(index.routesByModel.get(`${shard.namespace}/${copy.model}`) ?? []),
     ...(priorityClass ? [priorityClass] : []),
   ];

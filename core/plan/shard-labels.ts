@@ -49,6 +49,40 @@ export function shardLabels(shard: Shard): Readonly<Record<string, string>> {
 }
 
 /**
+ * Pod-template label that says whether the shard's sidecar lets
+ * `ModelStreamInfer` calls without a tenant header pass: `refused` when the
+ * shard holds a tenanted copy, `allowed` otherwise. The gRPC guard of the
+ * team's namespace is two EnvoyFilters, one per value, and this label decides
+ * which one selects the pods; the `shard-isolation` platform rule reads it back.
+ *
+ * Only on the Deployment's pod template, never in its selector (immutable),
+ * so a shard may change value over its life: the pods roll.
+ */
+export const GRPC_STREAM_LABEL = 'modelfleet.io/grpc-stream';
+
+/** Values of `GRPC_STREAM_LABEL`. */
+export type GrpcStream = 'refused' | 'allowed';
+
+/**
+ * Whether the shard's gRPC guard lets `ModelStreamInfer` pass: `refused` when
+ * any copy is tenanted (a streamed message could name any copy of the shard,
+ * another tenant's included), `allowed` when none is (nothing to protect).
+ */
+export function grpcStreamOf(shard: Pick<Shard, 'copies'>): GrpcStream {
+  return shard.copies.some((c) => c.tenant !== undefined) ? 'refused' : 'allowed';
+}
+
+/**
+ * The labels of a shard's pods: `shardLabels()` plus `GRPC_STREAM_LABEL`.
+ *
+ * @example
+ * shardPodLabels(shard)['modelfleet.io/grpc-stream'] // 'refused'
+ */
+export function shardPodLabels(shard: Shard): Readonly<Record<string, string>> {
+  return { ...shardLabels(shard), [GRPC_STREAM_LABEL]: grpcStreamOf(shard) };
+}
+
+/**
  * The subset of `shardLabels()` that selects a shard's pods. A Deployment's
  * selector is immutable, so this never includes anything that may change
  * over the shard's life (tier, pool).

@@ -142,13 +142,31 @@ export function modelConfigProblems(config: unknown): string[] {
   return [];
 }
 
+/** Options for `renderModelConfig`. */
+export interface RenderModelConfigOptions {
+  /**
+   * Leave the `name` field out of the text. Triton then takes the model's
+   * name from its model-repository directory ("If the name of the model is
+   * not specified in the configuration it is assumed to be the same as the
+   * model repository directory containing the model", Triton's
+   * `docs/user_guide/model_configuration.md`), so copies of one model with
+   * the same settings share one text.
+   *
+   * @default false
+   */
+  readonly omitName?: boolean;
+}
+
 /**
- * `config.pbtxt` text of a configuration, after strict validation.
+ * `config.pbtxt` text of a configuration, after strict validation (of the
+ * text as written: without `name` when `omitName`).
  *
  * @throws Error listing every problem (a modelfleet bug: declarations are validated first)
  */
-export function renderModelConfig(config: ModelConfig): string {
-  const problems = modelConfigProblems(config);
-  if (problems.length) throw new Error(`invalid Triton model configuration for ${config.name}:\n  ${problems.join('\n  ')}`);
-  return toPbtxt(config as unknown as Obj, modelConfigType());
+export function renderModelConfig(config: ModelConfig, options: RenderModelConfigOptions = {}): string {
+  const { name, ...unnamed } = config;
+  const written: Obj = options.omitName ? unnamed : { ...config };
+  const problems = modelConfigProblems(written);
+  if (problems.length) throw new Error(`invalid Triton model configuration for ${name}:\n  ${problems.join('\n  ')}`);
+  return toPbtxt(written, modelConfigType());
 }

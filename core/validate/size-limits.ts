@@ -70,7 +70,7 @@ export function checkObjectSizes(manifests: readonly SizedManifest[]): SpecIssue
     for (const o of m.objects) {
       const at = [objectName(o)];
       const size = Buffer.byteLength(JSON.stringify(o));
-      const shardFix = `a shard's ConfigMap holds a config.pbtxt per copy it loads: lower maxModelsPerShard (modelfleet:tiers.<tier>.maxModelsPerShard or modelfleet:pools.<pool>.maxModelsPerShard) so that fewer copies share a shard`;
+      const shardFix = `a shard's ConfigMap holds a line per copy it loads in models.json and in fetch-models.tsv: lower maxModelsPerShard (modelfleet:tiers.<tier>.maxModelsPerShard or modelfleet:pools.<pool>.maxModelsPerShard) so that fewer copies share a shard`;
       if (size > MAX_OBJECT_BYTES) {
         issues.push({
           file: m.path,

@@ -1,6 +1,7 @@
 /**
  * The model copies behind a shard's pods, read back from the `models.json`
- * of the ConfigMaps its pod template mounts (`SHARD_MODELS_KEY`).
+ * of the ConfigMaps its pod template mounts (`SHARD_MODELS_KEY`), directly or
+ * through a projected volume.
  */
 import { SHARD_MODELS_KEY } from '../../core/plan/shard-labels.ts';
 import { asList, asRecord, asString, namespaceOf, type KubeObject } from './kube-object.ts';
@@ -14,14 +15,30 @@ export interface ShardCopyEntry {
   readonly tenant?: string;
 }
 
+/**
+ * Names of the ConfigMaps a pod spec mounts, in volume order: `configMap`
+ * volumes and the `configMap` sources of `projected` volumes (a shard mounts
+ * its ConfigMap beside the namespace's fetch script in one projected volume).
+ */
+export function mountedConfigMapNames(podSpec: Readonly<Record<string, unknown>>): string[] {
+  const names: string[] = [];
+  for (const v of asList(podSpec.volumes)) {
+    const volume = asRecord(v);
+    const sources = [volume?.configMap, ...asList(asRecord(volume?.projected)?.sources).map((s) => asRecord(s)?.configMap)];
+    for (const source of sources) {
+      const name = asString(asRecord(source)?.name);
+      if (name !== undefined) names.push(name);
+    }
+  }
+  return names;
+}
+
 /** Every `models.json` entry of the ConfigMaps `template` mounts in its namespace (from `objects` or an index of them); unreadable files are skipped. */
 export function shardCopyEntries(template: PodTemplate, objects: readonly KubeObject[] | ObjectIndex): ShardCopyEntry[] {
   const out: ShardCopyEntry[] = [];
   const index = ObjectIndex.of(objects);
   const namespace = namespaceOf(template.object) ?? 'default';
-  for (const v of asList(template.spec.volumes)) {
-    const name = asString(asRecord(asRecord(v)?.configMap)?.name);
-    if (name === undefined) continue;
+  for (const name of mountedConfigMapNames(template.spec)) {
     const configMap = index.named('', 'ConfigMap', name, namespace, 'default');
     const text = asString(asRecord(configMap?.data)?.[SHARD_MODELS_KEY]);
     if (text === undefined) continue;

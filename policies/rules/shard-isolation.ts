@@ -23,7 +23,16 @@
  *    the pods.
  * 4. **gRPC guard.** When the shard loads tenanted copies (entries with a
  *    `tenant` in the `models.json` of a ConfigMap its pods mount), an
- *    EnvoyFilter (`networking.istio.io`) in the namespace selects the pods.
+ *    EnvoyFilter (`networking.istio.io`) in the namespace selects the pods,
+ *    and none that selects them lets `ModelStreamInfer` through: no Lua source
+ *    in its `configPatches` assigns `STREAM_ALLOWED` anything but `false` (or
+ *    `nil`). modelfleet renders the guard once per team namespace, as
+ *    `<team>-grpc-guard` (`STREAM_ALLOWED = false`) and
+ *    `<team>-grpc-guard-stream` (`true`), and the pod-template label
+ *    `modelfleet.io/grpc-stream` (`refused` or `allowed`) picks one: a
+ *    tenanted shard labelled `allowed` gets the streaming one, and is
+ *    reported. A filter whose Lua does not assign `STREAM_ALLOWED` is not
+ *    judged on it.
  * 5. **Token validation** (only when the stack sets `modelfleet:auth`). A
  *    RequestAuthentication (`security.istio.io`, any version) in the
  *    namespace selects the pods, and the selecting ones together have a
@@ -50,7 +59,7 @@
  * objects exist and select the pods, not what their rules say (except the
  * RequestAuthentications' issuers and the PeerAuthentications' modes).
  */
-import { LABEL, MANAGED_BY, TRITON_APP_NAME } from '../../core/plan/shard-labels.ts';
+import { GRPC_STREAM_LABEL, LABEL, MANAGED_BY, TRITON_APP_NAME } from '../../core/plan/shard-labels.ts';
 import type { MtlsMode } from '../../core/stack/stack-config.ts';
 import { compareStrings } from '../../core/util/compare.ts';
 import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type FieldPath, type KubeObject } from './kube-object.ts';
@@ -195,6 +204,31 @@ function andList(items: readonly string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
+/** Every string inside `value` (an EnvoyFilter's `configPatches`: the Lua sources among them), depth first. */
+function stringsIn(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) stringsIn(v, out);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) stringsIn(v, out);
+  return out;
+}
+
+/** `STREAM_ALLOWED = <value>` assignments (a `local` or global one) on a line of their own. */
+const STREAM_ALLOWED_ASSIGNMENT = /^[ \t]*(?:local[ \t]+)?STREAM_ALLOWED[ \t]*=[ \t]*(.*?)[ \t]*;?[ \t]*$/gm;
+
+/**
+ * What a gRPC guard EnvoyFilter's Lua assigns `STREAM_ALLOWED` other than
+ * `false` or `nil` (a value under which the guard lets `ModelStreamInfer`
+ * calls without a tenant header through), or `undefined` when it assigns
+ * nothing else. Read from the text: any other value counts, `1` or
+ * `false or true` included.
+ */
+function streamAllowedBy(filter: KubeObject): string | undefined {
+  for (const source of stringsIn(asRecord(filter.spec)?.configPatches)) {
+    for (const [, value] of source.matchAll(STREAM_ALLOWED_ASSIGNMENT)) if (value !== 'false' && value !== 'nil') return value;
+  }
+  return undefined;
+}
+
 /** The tenanted copies (`model@tenant`) the shard's pods load, from the `models.json` of the ConfigMaps they mount. */
 function tenantedCopiesOf(shard: ShardWorkload, objects: ObjectIndex): string[] {
   return shardCopyEntries(shard.template, objects)
@@ -204,7 +238,8 @@ function tenantedCopiesOf(shard: ShardWorkload, objects: ObjectIndex): string[] 
 
 /**
  * Reports every shard whose pods miss the sidecar, an ALLOW or DENY
- * AuthorizationPolicy, (with tenanted copies) the gRPC guard EnvoyFilter,
+ * AuthorizationPolicy, (with tenanted copies) the gRPC guard EnvoyFilter or
+ * are selected by one that lets streamed calls through,
  * (with `auth`) a RequestAuthentication for every issuer, or (unless `mtls`
  * is `unmanaged`) STRICT mutual TLS on Triton's ports.
  */
@@ -277,13 +312,32 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
       );
     }
 
-    // 4. The gRPC guard, for shards with tenanted copies.
+    // 4. The gRPC guard, for shards with tenanted copies: one selects the pods, and none lets streams through.
     const tenanted = tenantedCopiesOf(shard, index);
-    if (tenanted.length && !selecting('networking.istio.io', 'EnvoyFilter', shard, ['spec', 'workloadSelector', 'labels']).some((f) => selects(asRecord(asRecord(f.spec)?.workloadSelector)?.labels, labels))) {
+    const guards = tenanted.length ? selecting('networking.istio.io', 'EnvoyFilter', shard, ['spec', 'workloadSelector', 'labels']).filter((f) => selects(asRecord(asRecord(f.spec)?.workloadSelector)?.labels, labels)) : [];
+    if (tenanted.length && !guards.length) {
       report(
         object,
         [],
         `${who} with tenanted copies (${listContributors(tenanted)}) but no EnvoyFilter (the gRPC guard) in namespace ${shard.namespace} selects its pods; without it, a client admitted for one tenant can name another tenant's copy inside a gRPC message and be served it; add one whose spec.workloadSelector.labels the pod labels carry (${suggestedLabels(shard)})`,
+      );
+    }
+    const streaming = guards.flatMap((f) => {
+      const value = streamAllowedBy(f);
+      return value === undefined ? [] : [{ name: describeObject(f), value }];
+    });
+    if (streaming.length) {
+      const one = streaming.length === 1;
+      const labelled = labels[GRPC_STREAM_LABEL] === 'allowed';
+      const labelPath = [...shard.template.path.slice(0, -1), 'metadata', 'labels', GRPC_STREAM_LABEL];
+      report(
+        object,
+        labelled ? labelPath : [],
+        `${who} with tenanted copies (${listContributors(tenanted)}) but ${streaming.map((f) => `${f.name} (STREAM_ALLOWED = ${f.value})`).join(', ')} in namespace ${shard.namespace}, which ${one ? 'selects' : 'select'} its pods, ${one ? 'lets' : 'let'} gRPC ModelStreamInfer calls without a tenant header through unchecked; a client admitted for one tenant can name another tenant's copy in a streamed message and be served it; ${
+          labelled
+            ? `label the pod template ${GRPC_STREAM_LABEL}=refused, which the namespace's guard that refuses streams selects`
+            : `set STREAM_ALLOWED = false in ${one ? 'its' : 'their'} Lua, or change ${one ? 'its' : 'their'} spec.workloadSelector.labels so that ${one ? 'it selects' : 'they select'} only shards without tenanted copies`
+        }`,
       );
     }
 
@@ -352,7 +406,7 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
 export const shardIsolationRule: ManifestRule<ShardIsolationConfig, 'shard-isolation'> = {
   id: 'shard-isolation',
   description:
-    "Every shard's pods get the Istio sidecar and are selected by an ALLOW and a DENY AuthorizationPolicy, by the gRPC guard EnvoyFilter when they hold tenanted copies, by a RequestAuthentication for every issuer when the stack authenticates tenants, and get STRICT mutual TLS on Triton's ports unless the stack leaves mTLS unmanaged.",
+    "Every shard's pods get the Istio sidecar and are selected by an ALLOW and a DENY AuthorizationPolicy, by the gRPC guard EnvoyFilter (one that refuses streamed calls) when they hold tenanted copies, by a RequestAuthentication for every issuer when the stack authenticates tenants, and get STRICT mutual TLS on Triton's ports unless the stack leaves mTLS unmanaged.",
   defaultLevel: 'mandatory',
   scope: 'stack',
   check: checkShardIsolation,

@@ -124,11 +124,15 @@ describe('explain on the example fleet', () => {
       const routed = routeOnce(view, grpcRequest({ authority: call.authority, service: call.service, method: call.method, headers: call.headers }), problems);
       expect(problems).toEqual([]);
       expect(routed.kind === 'route' && `${routed.destinations[0]!.fqdn}:${routed.destinations[0]!.port}`).toBe(`${e.shard.name}.${e.shard.namespace}.svc.cluster.local:8001`);
-      const filter = view.objects.find((o) => o.kind === 'EnvoyFilter' && o.metadata?.name === `${e.shard.name}-grpc-guard`) as { spec: { configPatches: { patch: { value: { typed_config: { default_source_code: { inline_string: string } } } } }[] } } | undefined;
-      if (!filter) {
-        expect(e.tenant).toBeNull(); // shards of untenanted copies only have no guard
-        continue;
-      }
+      // Explain names one gRPC guard: the team's EnvoyFilter that selects the shard's pods (by their grpc-stream label).
+      const named = e.rules.isolation.filter((ref) => ref.startsWith('EnvoyFilter/'));
+      const shardTenanted = view.shards.find((s) => s.name === e.shard.name)!.copies.some((c) => c.tenant !== undefined);
+      expect(named).toEqual([`EnvoyFilter/${e.team}-grpc-guard${shardTenanted ? '' : '-stream'}`]);
+      const filter = view.objects.find((o) => o.kind === 'EnvoyFilter' && o.metadata?.namespace === e.shard.namespace && `EnvoyFilter/${o.metadata?.name}` === named[0]) as unknown as {
+        spec: { workloadSelector: { labels: Record<string, string> }; configPatches: { patch: { value: { typed_config: { default_source_code: { inline_string: string } } } } }[] };
+      };
+      const deployment = view.objects.find((o) => o.kind === 'Deployment' && o.metadata?.namespace === e.shard.namespace && o.metadata?.name === e.shard.name) as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } };
+      expect(deployment.spec.template.metadata.labels).toMatchObject(filter.spec.workloadSelector.labels);
       const guard = loadGuard(filter.spec.configPatches[0]!.patch.value.typed_config.default_source_code.inline_string);
       const headers = { ':path': `/${call.service}/${call.method}`, 'content-type': 'application/grpc', ...call.headers };
       expect(guard(headers, frame(encode('ModelInferRequest', call.message)))).toEqual({ action: 'pass' });
@@ -143,8 +147,11 @@ describe('explain on the example fleet', () => {
     expect(e!.rules.platform.map((p) => p.id)).toEqual(result.rules.map((r) => r.id));
     expect(e!.rules.platform.every((p) => p.result === 'pass')).toBe(true);
     expect(e!.rules.isolation).toEqual(
-      expect.arrayContaining([`AuthorizationPolicy/${e!.shard.name}`, `AuthorizationPolicy/${e!.shard.name}-tenant-guard`, `EnvoyFilter/${e!.shard.name}-grpc-guard`, 'NetworkPolicy/fraud-default-deny-ingress']),
+      expect.arrayContaining([`AuthorizationPolicy/${e!.shard.name}`, `AuthorizationPolicy/${e!.shard.name}-tenant-guard`, 'EnvoyFilter/fraud-grpc-guard', 'NetworkPolicy/fraud-default-deny-ingress']),
     );
+    // Only the guard that selects the shard's pods: txn-scorer is tenanted, so not the one that lets streams through.
+    expect(e!.rules.isolation).not.toContain('EnvoyFilter/fraud-grpc-guard-stream');
+    expect(e!.objects).not.toContain('EnvoyFilter/fraud-grpc-guard-stream');
   });
 
   it('names the closest models and tenants for unknown names', () => {

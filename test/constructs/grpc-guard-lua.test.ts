@@ -9,7 +9,7 @@
  * keep the source within 5.1 by scanning it for 5.3-only syntax.
  */
 import { describe, expect, it } from 'vitest';
-import { GRPC_GUARD_LUA_TEMPLATE, grpcGuardLua, luaString, type GrpcGuardLuaOptions } from '../../constructs/shard-grpc-guard.ts';
+import { GRPC_GUARD_LUA_TEMPLATE, grpcGuardLua, luaString, type GrpcGuardLuaOptions } from '../../constructs/team-grpc-guard.ts';
 import { bytes, concat, encode, field1, frame, loadGuard, root } from '../support/grpc-guard-vm.ts';
 
 const guard = (options: GrpcGuardLuaOptions = { tenantHeader: 'x-tenant', modelHeader: 'x-model', streamAllowed: false }) => loadGuard(grpcGuardLua(options));

@@ -30,11 +30,11 @@ describe('renderFleet', () => {
       kind: 'Kustomization',
       resources: ['manifests/_cluster.yaml', 'manifests/fraud.yaml', 'manifests/search.yaml'],
     });
-    // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange, three NetworkPolicies and two
-    // PeerAuthentications per team; ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PDB,
-    // DestinationRule, two AuthorizationPolicies and the gRPC guard EnvoyFilter per shard; one VirtualService per
-    // model (embedder, txn-scorer, ranker, query-parser).
-    expect(objectCount).toBe(3 + 2 * 8 + 2 * 10 + 4);
+    // One PriorityClass per tier; Namespace, ResourceQuota, LimitRange, three NetworkPolicies, two
+    // PeerAuthentications, two gRPC guard EnvoyFilters and the fetch-script ConfigMap per team; ConfigMap,
+    // Deployment, Service, ScaledObject, ServiceMonitor, PDB, DestinationRule and two AuthorizationPolicies per
+    // shard; one VirtualService per model (embedder, txn-scorer, ranker, query-parser).
+    expect(objectCount).toBe(3 + 2 * 11 + 2 * 9 + 4);
   });
 
   it('renders one PriorityClass per tier, cluster-scoped, that the shards\' pods use', () => {
@@ -68,6 +68,9 @@ describe('renderFleet', () => {
       'NetworkPolicy/fraud-allow-metrics',
       'PeerAuthentication/fraud-mtls',
       'PeerAuthentication/fraud-shard-metrics',
+      'EnvoyFilter/fraud-grpc-guard',
+      'EnvoyFilter/fraud-grpc-guard-stream',
+      'ConfigMap/fraud-fetch-models',
       'ConfigMap/fraud-realtime-gpu-l4-1',
       'Deployment/fraud-realtime-gpu-l4-1',
       'Service/fraud-realtime-gpu-l4-1',
@@ -77,7 +80,6 @@ describe('renderFleet', () => {
       'DestinationRule/fraud-realtime-gpu-l4-1',
       'AuthorizationPolicy/fraud-realtime-gpu-l4-1',
       'AuthorizationPolicy/fraud-realtime-gpu-l4-1-tenant-guard',
-      'EnvoyFilter/fraud-realtime-gpu-l4-1-grpc-guard',
       'VirtualService/embedder',
       'VirtualService/txn-scorer',
     ]);

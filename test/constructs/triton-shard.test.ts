@@ -1,7 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import type { Shard } from '../../core/plan/shard-plan.ts';
-import { configChecksum, fetchModelsScript, modelsJson, rcloneSource, shardConfigData } from '../../constructs/shard-config-data.ts';
+import { configChecksum, fetchModelsList, modelsJson, rcloneSource, shardConfigData, shardFetchPlan } from '../../constructs/shard-config-data.ts';
+import { FETCH_MODELS_SCRIPT, modelsChecksum } from '../../constructs/fetch-models-script.ts';
 import { MODELS_CHECKSUM_ANNOTATION, TritonShard } from '../../constructs/triton-shard.ts';
 import { shardStartupSeconds } from '../../core/triton/startup-budget.ts';
 import { cpuShard, defaultStack, gpuShard } from './small-fleet.ts';
@@ -115,7 +116,9 @@ describe('TritonShard', () => {
     expect(fetcher.volumeMounts).toContainEqual({ name: 'models', mountPath: '/models' });
     expect(triton.volumeMounts).toContainEqual({ name: 'models', mountPath: '/models', readOnly: true });
     expect(pod.volumes).toContainEqual({ name: 'models', emptyDir: {} });
-    expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: gpuShard.name } });
+    // The namespace's script and the shard's ConfigMap, both at /etc/modelfleet through one projected volume.
+    expect(pod.volumes).toContainEqual({ name: 'config', projected: { sources: [{ configMap: { name: 'fraud-fetch-models' } }, { configMap: { name: gpuShard.name } }] } });
+    expect(fetcher.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/modelfleet', readOnly: true });
     expect(byKind('ConfigMap').data).toEqual(shardConfigData(gpuShard, stack));
   });
 
@@ -162,12 +165,22 @@ describe('TritonShard', () => {
     expect([...pod.initContainers, ...pod.containers].map((c: any) => c.name)).toEqual(['fetch-models', 'triton']);
   });
 
-  it('rolls the pods exactly when the ConfigMap contents change', () => {
-    const a = synth(gpuShard).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION];
-    expect(a).toBe(configChecksum(shardConfigData(gpuShard, stack)));
+  it('rolls the pods exactly when the ConfigMap contents or the fetch script change', () => {
+    const checksum = (shard: Shard) => synth(shard).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION];
+    const a = checksum(gpuShard);
+    expect(a).toBe(modelsChecksum(shardConfigData(gpuShard, stack)));
     expect(a).toMatch(/^[0-9a-f]{64}$/);
-    const moved = { ...gpuShard, copies: gpuShard.copies.map((c) => (c.tritonName === 'embedder' ? { ...c, artifact: 'gs://fraud-models/embedder-v2' } : c)) };
-    expect(synth(moved).deployment.spec.template.metadata.annotations[MODELS_CHECKSUM_ANNOTATION]).not.toBe(a);
+    // The namespace's script is hashed in too: what the fetcher reads at /etc/modelfleet.
+    expect(a).not.toBe(configChecksum(shardConfigData(gpuShard, stack)));
+    expect(modelsChecksum(shardConfigData(gpuShard, stack), `${FETCH_MODELS_SCRIPT}# changed\n`)).not.toBe(a);
+    const withCopy = (tritonName: string, change: (c: Shard['copies'][number]) => Shard['copies'][number]): Shard => ({
+      ...gpuShard,
+      copies: gpuShard.copies.map((c) => (c.tritonName === tritonName ? change(c) : c)),
+    });
+    // A moved artifact (the fetch list and models.json) and a changed configuration both roll.
+    expect(checksum(withCopy('embedder', (c) => ({ ...c, artifact: 'gs://fraud-models/embedder-v2' })))).not.toBe(a);
+    expect(checksum(withCopy('txn-scorer.acme', (c) => ({ ...c, triton: { ...c.triton, maxBatchSize: 4 } })))).not.toBe(a);
+    expect(checksum(gpuShard)).toBe(a);
   });
 
   it('runs pods with the tier\'s PriorityClass and bounds drains with a PodDisruptionBudget', () => {
@@ -222,6 +235,14 @@ describe('shard ConfigMap data', () => {
     ]);
   });
 
+  it('writes models.json as valid JSON with one compact entry per line', () => {
+    const text = shardConfigData(gpuShard, stack)['models.json']!;
+    expect(JSON.parse(text)).toEqual(modelsJson(gpuShard));
+    const lines = text.split('\n');
+    expect(lines).toEqual(['[', ...modelsJson(gpuShard).map((e, i, all) => JSON.stringify(e) + (i < all.length - 1 ? ',' : '')), ']', '']);
+    expect(lines[1]).toBe('{"name":"embedder","model":"embedder","tenant":null,"team":"fraud","artifact":"gs://fraud-models/embedder","framework":"tensorrt"},');
+  });
+
   it('maps artifact URIs to rclone on-the-fly remotes with env auth', () => {
     expect(rcloneSource('s3://ml-models/fraud/txn-scorer/acme')).toEqual({ path: ':s3:ml-models/fraud/txn-scorer/acme', flags: ['--s3-env-auth'] });
     expect(rcloneSource('gs://bucket/a/b/')).toEqual({ path: ':gcs:bucket/a/b', flags: ['--gcs-env-auth'] });
@@ -230,21 +251,42 @@ describe('shard ConfigMap data', () => {
     expect(() => rcloneSource('http://example.com/m')).toThrow(/not an s3/);
   });
 
-  it('puts every copy\'s validated config.pbtxt in the ConfigMap and over the artifact\'s own', () => {
+  it('keys each validated config.pbtxt by content, without name, so copies with equal settings share one', () => {
     const { byKind } = synth(gpuShard);
     const data = byKind('ConfigMap').data;
-    expect(Object.keys(data)).toEqual([
-      'embedder.config.pbtxt',
-      'fetch-models.sh',
+    const keys = Object.keys(data);
+    expect(keys).toEqual([
+      expect.stringMatching(/^embedder\.[0-9a-f]{12}\.config\.pbtxt$/),
+      'fetch-models.tsv',
       'models.json',
-      'txn-scorer.acme.config.pbtxt',
-      'txn-scorer.globex.config.pbtxt',
+      expect.stringMatching(/^txn-scorer\.[0-9a-f]{12}\.config\.pbtxt$/),
     ]);
-    expect(data['txn-scorer.acme.config.pbtxt']).toContain('name: "txn-scorer.acme"\nbackend: "onnxruntime"\n');
-    const script: string = data['fetch-models.sh'];
-    expect(script).toContain(
-      'rclone copy --s3-env-auth :s3:ml-models/fraud/txn-scorer/acme /models/txn-scorer.acme\ncp /etc/modelfleet/txn-scorer.acme.config.pbtxt /models/txn-scorer.acme/config.pbtxt\n',
+    const [embedder, , , txnScorer] = keys as [string, string, string, string];
+    // Triton takes the name from the model-repository directory the script copies the file into.
+    expect(data[txnScorer]).toMatch(/^backend: "onnxruntime"\n/);
+    for (const key of [embedder, txnScorer]) expect(data[key]).not.toMatch(/^name:/m);
+    // Both tenants' copies of txn-scorer point at the one text.
+    expect(data['fetch-models.tsv']).toBe(
+      [
+        `embedder\t${embedder}\t:gcs:fraud-models/embedder\t--gcs-env-auth`,
+        `txn-scorer.acme\t${txnScorer}\t:s3:ml-models/fraud/txn-scorer/acme\t--s3-env-auth`,
+        `txn-scorer.globex\t${txnScorer}\t:s3:ml-models/fraud/txn-scorer/globex\t--s3-env-auth`,
+        '',
+      ].join('\n'),
     );
+    // A copy whose settings differ gets its own text and key.
+    const batched = { ...gpuShard, copies: gpuShard.copies.map((c) => (c.tritonName === 'txn-scorer.acme' ? { ...c, triton: { ...c.triton, maxBatchSize: 4 } } : c)) };
+    const plan = shardFetchPlan(batched, stack);
+    expect(Object.keys(plan.configs)).toHaveLength(3);
+    expect(plan.entries.map((e) => e.configKey)).toEqual([embedder, expect.not.stringMatching(txnScorer), txnScorer]);
+  });
+
+  it('refuses a fetch-list field that would break its line', () => {
+    const entry = { tritonName: 'm', configKey: 'm.0.config.pbtxt', source: { path: ':s3:b/m', flags: ['--s3-env-auth'] } };
+    expect(fetchModelsList([entry])).toBe('m\tm.0.config.pbtxt\t:s3:b/m\t--s3-env-auth\n');
+    expect(() => fetchModelsList([{ ...entry, source: { path: ':s3:b/m\tx', flags: [] } }])).toThrow('copy m: rclone source ":s3:b/m\\tx" cannot be a field of fetch-models.tsv');
+    expect(() => fetchModelsList([{ ...entry, source: { ...entry.source, flags: ['--a\n--b'] } }])).toThrow(/rclone flag/);
+    expect(() => fetchModelsList([{ ...entry, tritonName: '' }])).toThrow(/Triton name ""/);
   });
 
   it('sizes the startup probe from what the shard loads', () => {
@@ -262,21 +304,14 @@ describe('shard ConfigMap data', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.initContainers[0].envFrom).toEqual([{ secretRef: { name: 'model-store' } }]);
     expect(pod.containers[0].envFrom).toBeUndefined();
-    expect(objects.find((o) => o.kind === 'ConfigMap').data['fetch-models.sh']).toContain(
-      'rclone copy --s3-env-auth --s3-region=eu-west-1 --s3-endpoint=https://minio.storage.svc:9000 :s3:ml-models/fraud/txn-scorer/acme /models/txn-scorer.acme\n',
+    expect(objects.find((o) => o.kind === 'ConfigMap').data['fetch-models.tsv']).toMatch(
+      /^txn-scorer\.acme\t\S+\t:s3:ml-models\/fraud\/txn-scorer\/acme\t--s3-env-auth\t--s3-region=eu-west-1\t--s3-endpoint=https:\/\/minio\.storage\.svc:9000$/m,
     );
     const { pod: plain } = synth(gpuShard);
     expect(plain.serviceAccountName).toBeUndefined();
     expect(plain.initContainers[0].envFrom).toBeUndefined();
   });
 
-  it('generates a fail-fast script with one copy per model', () => {
-    const script = fetchModelsScript(gpuShard);
-    expect(script.startsWith('#!/bin/sh\n')).toBe(true);
-    expect(script).toContain('\nset -eu\n');
-    expect(script.match(/^rclone copy /gm)).toHaveLength(3);
-    expect(script).toContain('rclone copy --s3-env-auth :s3:ml-models/fraud/txn-scorer/acme /models/txn-scorer.acme\n');
-  });
 });
 
 describe('artifacts on PersistentVolumeClaims', () => {
@@ -297,7 +332,8 @@ describe('artifacts on PersistentVolumeClaims', () => {
     ]);
     expect(triton.volumeMounts.some((m: any) => m.name.startsWith('artifacts-'))).toBe(false);
     const first = pvcShard.copies[0]!;
-    expect(fetchModelsScript(pvcShard)).toContain(`rclone copy /mnt/pvc/models-b/search/${first.tritonName} /models/${first.tritonName}\n`);
+    // A local path: no rclone flags, so the line ends after the source.
+    expect(fetchModelsList(shardFetchPlan(pvcShard, stack).entries)).toMatch(new RegExp(`^${first.tritonName}\t\\S+\t/mnt/pvc/models-b/search/${first.tritonName}$`, 'm'));
     expect(validateManifests(objects)).toEqual([]);
   });
 

@@ -76,7 +76,8 @@ const modelConfig = fc.record(
     metric_tags: fc.dictionary(text, text, { maxKeys: 3, noNullPrototype: true }),
     parameters: fc.dictionary(text, fc.record({ string_value: text }), { maxKeys: 3, noNullPrototype: true }),
   },
-  { requiredKeys: ['name'] },
+  // No field is required, `name` included: the shard ConfigMaps write configurations without it.
+  { requiredKeys: [] },
 );
 
 /** The same object with keys in reverse order, recursively. */

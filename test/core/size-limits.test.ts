@@ -17,7 +17,7 @@ describe('checkObjectSizes', () => {
   it('accepts a ConfigMap of exactly 1 MiB of data and refuses one byte more', () => {
     expect(checkObjectSizes(manifest([configMap('ok', { a: 'x'.repeat(MAX_CONFIGMAP_DATA_BYTES) })]))).toEqual([]);
     expect(checkObjectSizes(manifest([configMap('big', { a: 'x'.repeat(MAX_CONFIGMAP_DATA_BYTES + 1) })])).map((i) => `${i.file}: ${i.path.join('.')}: ${i.message}`)).toEqual([
-      'manifests/fraud.yaml: ConfigMap/big.data: holds 1,048,577 bytes (1.0 MiB), above the 1,048,576 bytes (1.0 MiB) Kubernetes allows in a ConfigMap; a shard\'s ConfigMap holds a config.pbtxt per copy it loads: lower maxModelsPerShard (modelfleet:tiers.<tier>.maxModelsPerShard or modelfleet:pools.<pool>.maxModelsPerShard) so that fewer copies share a shard',
+      'manifests/fraud.yaml: ConfigMap/big.data: holds 1,048,577 bytes (1.0 MiB), above the 1,048,576 bytes (1.0 MiB) Kubernetes allows in a ConfigMap; a shard\'s ConfigMap holds a line per copy it loads in models.json and in fetch-models.tsv: lower maxModelsPerShard (modelfleet:tiers.<tier>.maxModelsPerShard or modelfleet:pools.<pool>.maxModelsPerShard) so that fewer copies share a shard',
     ]);
   });
 

@@ -203,6 +203,19 @@ describe('tier → Triton model configuration', () => {
     `);
     expect(parsePbtxt(text, modelConfigType())).toEqual(JSON.parse(JSON.stringify(config)));
   });
+
+  it('renders without name for the model repository, where Triton takes the directory name', () => {
+    const config = compile(copy());
+    const text = renderModelConfig(config, { omitName: true });
+    expect(renderModelConfig(config)).toBe(`name: "txn-scorer.acme"\n${text}`);
+    expect(text).toMatch(/^backend: "onnxruntime"\n/);
+    const { name: _, ...unnamed } = config;
+    expect(parsePbtxt(text, modelConfigType())).toEqual(JSON.parse(JSON.stringify(unnamed)));
+    // Another tenant's copy with the same settings renders the same text.
+    expect(renderModelConfig(compile(copy({ tenant: 'globex', tritonName: 'txn-scorer.globex' })), { omitName: true })).toBe(text);
+    // Validation still runs on what is written.
+    expect(() => renderModelConfig({ ...config, max_batch_size: -1.5 }, { omitName: true })).toThrow(/^invalid Triton model configuration for txn-scorer\.acme:\n  ModelConfig\.max_batch_size: -1\.5 is not a int32/);
+  });
 });
 
 describe('startup budget', () => {

@@ -37,7 +37,7 @@ describe('the link checker', () => {
   it('slugs headings as GitHub does', () => {
     const slug = (source: string) => githubSlug(headingText(source));
     expect(slug('Moving a copy: make before break')).toBe('moving-a-copy-make-before-break');
-    expect(slug('The gRPC model-name guard `<shard>-grpc-guard`')).toBe('the-grpc-model-name-guard-shard-grpc-guard');
+    expect(slug('The gRPC model-name guard `<team>-grpc-guard`')).toBe('the-grpc-model-name-guard-team-grpc-guard');
     expect(slug('`modelfleet:models`')).toBe('modelfleetmodels');
     expect(slug('`modelfleet:tiers.<tier>.mesh`')).toBe('modelfleettierstiermesh');
     expect(slug('`kubernetes:*` keys')).toBe('kubernetes-keys');

@@ -2,7 +2,8 @@
  * `shard-isolation` on the synthesized fleets and on violating fixtures: a
  * Namespace without the sidecar injection label, pods opting out of the
  * sidecar, and shards no ALLOW or DENY AuthorizationPolicy, or (with tenanted
- * copies) no gRPC guard EnvoyFilter, selects; with a stack that sets
+ * copies) no gRPC guard EnvoyFilter, or one that lets streamed calls through,
+ * selects; with a stack that sets
  * `modelfleet:auth`, shards no RequestAuthentication (for every issuer)
  * selects; and shards whose PeerAuthentications leave a Triton port short of
  * STRICT mutual TLS. In the Pulumi test fleet,
@@ -137,8 +138,60 @@ describe('shard-isolation', () => {
   });
 
   it('requires the gRPC guard EnvoyFilter for a tenanted shard only', () => {
-    expect(check(replace('EnvoyFilter', 'fraud-realtime-gpu-l4-1-grpc-guard'))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noGrpcGuard]]);
-    expect(check(replace('EnvoyFilter', 'fraud-batch-gpu-l4-1-grpc-guard'))).toEqual([]);
+    // fraud-grpc-guard selects the pods labelled modelfleet.io/grpc-stream=refused (the tenanted realtime shard),
+    // fraud-grpc-guard-stream those labelled allowed (the untenanted batch shard).
+    expect(check(replace('EnvoyFilter', 'fraud-grpc-guard'))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noGrpcGuard]]);
+    expect(check(replace('EnvoyFilter', 'fraud-grpc-guard-stream'))).toEqual([]);
+    // Without the label, neither guard selects the pods.
+    const unlabelled = copyOf(fleet, 'Deployment', 'fraud-realtime-gpu-l4-1');
+    delete unlabelled.spec.template.metadata.labels['modelfleet.io/grpc-stream'];
+    expect(check(replace('Deployment', 'fraud-realtime-gpu-l4-1', unlabelled))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noGrpcGuard]]);
+  });
+
+  it('refuses a tenanted shard labelled to get the guard that lets streamed calls through', () => {
+    // The attack: a tenanted shard's pods labelled modelfleet.io/grpc-stream=allowed are selected by fraud-grpc-guard-stream
+    // only, which lets ModelStreamInfer without a tenant header through, and a streamed message may name any copy.
+    const allowed = copyOf(fleet, 'Deployment', 'fraud-realtime-gpu-l4-1');
+    expect(allowed.spec.template.metadata.labels['modelfleet.io/grpc-stream']).toBe('refused');
+    expect(allowed.spec.selector.matchLabels['modelfleet.io/grpc-stream']).toBeUndefined();
+    allowed.spec.template.metadata.labels['modelfleet.io/grpc-stream'] = 'allowed';
+    expect(check(replace('Deployment', 'fraud-realtime-gpu-l4-1', allowed))).toEqual([
+      [
+        'Deployment/fraud-realtime-gpu-l4-1',
+        'spec.template.metadata.labels.modelfleet.io/grpc-stream',
+        "Deployment/fraud-realtime-gpu-l4-1 is a shard with tenanted copies (txn-scorer@acme, txn-scorer@globex) but EnvoyFilter/fraud-grpc-guard-stream (STREAM_ALLOWED = true) in namespace fraud, which selects its pods, lets gRPC ModelStreamInfer calls without a tenant header through unchecked; a client admitted for one tenant can name another tenant's copy in a streamed message and be served it; label the pod template modelfleet.io/grpc-stream=refused, which the namespace's guard that refuses streams selects",
+      ],
+    ]);
+    // An untenanted shard may carry either label: there is no tenant to protect.
+    const refused = copyOf(fleet, 'Deployment', 'fraud-batch-gpu-l4-1');
+    expect(refused.spec.template.metadata.labels['modelfleet.io/grpc-stream']).toBe('allowed');
+    refused.spec.template.metadata.labels['modelfleet.io/grpc-stream'] = 'refused';
+    expect(check(replace('Deployment', 'fraud-batch-gpu-l4-1', refused))).toEqual([]);
+  });
+
+  it("reads STREAM_ALLOWED from the Lua of every guard that selects a tenanted shard's pods", () => {
+    const lua = (filter: Record<string, any>) => filter.spec.configPatches[0].patch.value.typed_config.default_source_code;
+    const guard = copyOf(fleet, 'EnvoyFilter', 'fraud-grpc-guard');
+    expect(lua(guard).inline_string).toContain('\nlocal STREAM_ALLOWED = false\n');
+    const streaming = (value: string) => {
+      const edited = copyOf(fleet, 'EnvoyFilter', 'fraud-grpc-guard');
+      lua(edited).inline_string = lua(edited).inline_string.replace('local STREAM_ALLOWED = false', `local STREAM_ALLOWED = ${value}`);
+      return check(replace('EnvoyFilter', 'fraud-grpc-guard', edited));
+    };
+    const message = (value: string) =>
+      `Deployment/fraud-realtime-gpu-l4-1 is a shard with tenanted copies (txn-scorer@acme, txn-scorer@globex) but EnvoyFilter/fraud-grpc-guard (STREAM_ALLOWED = ${value}) in namespace fraud, which selects its pods, lets gRPC ModelStreamInfer calls without a tenant header through unchecked; a client admitted for one tenant can name another tenant's copy in a streamed message and be served it; set STREAM_ALLOWED = false in its Lua, or change its spec.workloadSelector.labels so that it selects only shards without tenanted copies`;
+    expect(streaming('true')).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', message('true')]]);
+    expect(streaming('1')).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', message('1')]]);
+    expect(streaming('false or true')).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', message('false or true')]]);
+    expect(streaming('nil')).toEqual([]);
+    // A later assignment counts too.
+    const reassigned = copyOf(fleet, 'EnvoyFilter', 'fraud-grpc-guard');
+    lua(reassigned).inline_string = lua(reassigned).inline_string.replace('local UNTENANTED', 'STREAM_ALLOWED = true\nlocal UNTENANTED');
+    expect(check(replace('EnvoyFilter', 'fraud-grpc-guard', reassigned))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', message('true')]]);
+    // A hand-written guard whose Lua assigns no STREAM_ALLOWED is not judged on it.
+    const handWritten = copyOf(fleet, 'EnvoyFilter', 'fraud-grpc-guard');
+    lua(handWritten).inline_string = 'function envoy_on_request(handle) end';
+    expect(check(replace('EnvoyFilter', 'fraud-grpc-guard', handWritten))).toEqual([]);
   });
 
   it('does not count policies whose selector misses the pods, selects nothing, or lives in another namespace', () => {
@@ -150,13 +203,17 @@ describe('shard-isolation', () => {
     delete namespaceWide.spec.selector;
     expect(check(replace('AuthorizationPolicy', 'fraud-realtime-gpu-l4-1-tenant-guard', namespaceWide))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noDeny('fraud-realtime-gpu-l4-1', 'fraud', REALTIME_LABELS)]]);
 
-    const elsewhere = copyOf(fleet, 'EnvoyFilter', 'fraud-realtime-gpu-l4-1-grpc-guard');
+    const elsewhere = copyOf(fleet, 'EnvoyFilter', 'fraud-grpc-guard');
     elsewhere.metadata.namespace = 'istio-system';
-    expect(check(replace('EnvoyFilter', 'fraud-realtime-gpu-l4-1-grpc-guard', elsewhere))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noGrpcGuard]]);
+    expect(check(replace('EnvoyFilter', 'fraud-grpc-guard', elsewhere))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noGrpcGuard]]);
 
-    const wrongLabels = copyOf(fleet, 'EnvoyFilter', 'fraud-realtime-gpu-l4-1-grpc-guard');
+    const wrongLabels = copyOf(fleet, 'EnvoyFilter', 'fraud-grpc-guard');
     wrongLabels.spec.workloadSelector.labels = { app: 'triton' };
-    expect(check(replace('EnvoyFilter', 'fraud-realtime-gpu-l4-1-grpc-guard', wrongLabels))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noGrpcGuard]]);
+    expect(check(replace('EnvoyFilter', 'fraud-grpc-guard', wrongLabels))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noGrpcGuard]]);
+
+    const selectsNothing = copyOf(fleet, 'EnvoyFilter', 'fraud-grpc-guard');
+    delete selectsNothing.spec.workloadSelector;
+    expect(check(replace('EnvoyFilter', 'fraud-grpc-guard', selectsNothing))).toEqual([['Deployment/fraud-realtime-gpu-l4-1', '', noGrpcGuard]]);
   });
 
   it('accepts an ALLOW policy without an explicit action, and hand-written policies that select the pods', () => {

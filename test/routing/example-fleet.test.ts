@@ -36,6 +36,29 @@ describe('routing proof: the example fleet', () => {
     expect(objects.flatMap((o) => validateManifest(o))).toEqual([]);
   });
 
+  it("runs each shard's gRPC guard: the one EnvoyFilter of its namespace that selects its pods, refusing streams where a copy is tenanted", () => {
+    const tenanted = view.shards.find((s) => s.copies.some((c) => c.tenant !== undefined))!;
+    const isDeployment = (o: FleetView['objects'][number]) => o.kind === 'Deployment' && o.metadata?.namespace === tenanted.namespace && o.metadata?.name === tenanted.name;
+    const relabelled = (stream: string) => ({
+      ...view,
+      objects: view.objects.map((o) => {
+        if (!isDeployment(o)) return o;
+        const d = structuredClone(o) as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } };
+        d.spec.template.metadata.labels['modelfleet.io/grpc-stream'] = stream;
+        return d as unknown as typeof o;
+      }),
+    });
+    // The attack: a tenanted shard's pods labelled to get the guard that lets ModelStreamInfer through.
+    expect(proveRouting(relabelled('allowed'), { crossTenantSamples: 1 }).problems).toContain(
+      `${tenanted.namespace}/${tenanted.name}: the gRPC guard lets ModelStreamInfer without a tenant header through, though the shard holds tenanted copies`,
+    );
+    // No guard, or two, selecting the pods: the proof cannot tell which one Envoy runs first, and says so.
+    expect(() => proveRouting(relabelled('unknown'), { crossTenantSamples: 1 })).toThrow(`${tenanted.namespace}/${tenanted.name}: 0 EnvoyFilters select its pods (none), expected exactly one gRPC guard`);
+    const guard = view.objects.find((o) => o.kind === 'EnvoyFilter' && o.metadata?.name === `${tenanted.team}-grpc-guard`)!;
+    const twice = { ...view, objects: [...view.objects, { ...guard, metadata: { ...guard.metadata, name: `${tenanted.team}-grpc-guard-copy` } }] };
+    expect(() => proveRouting(twice, { crossTenantSamples: 1 })).toThrow(/: 2 EnvoyFilters select its pods \(\S+-grpc-guard, \S+-grpc-guard-copy\), expected exactly one gRPC guard$/);
+  });
+
   it('renders one DestinationRule per shard with least-request balancing and the tier limits', () => {
     const rules = view.objects.filter((o) => o.kind === 'DestinationRule');
     expect(rules.map((r) => `${r.metadata?.namespace}/${r.metadata?.name}`).sort()).toEqual(view.shards.map((s) => `${s.namespace}/${s.name}`).sort());

@@ -46,9 +46,10 @@ const failure = async (run: Promise<unknown>) => {
 
 describe('size guards', () => {
   it('refuses a shard ConfigMap above 1 MiB, naming the object, its size and the setting that bounds it', async () => {
-    // Up to 10,000 copies per shard: one shard loads all 3,000 copies, a config.pbtxt each.
-    const dir = fleet('size-configmap', 1, 3000);
-    // docs/errors.md quotes this line: 3,507,655 bytes.
+    // Up to 10,000 copies per shard: one shard loads all 4,000 copies, a line each in models.json and
+    // fetch-models.tsv (their config.pbtxt is one, shared).
+    const dir = fleet('size-configmap', 1, 4000);
+    // docs/errors.md quotes this line.
     const message = await failure(synth(dir, { tiers: { batch: { maxModelsPerShard: 10000 } }, pools: undefined }));
     expect(message).toMatch(/^manifests\/team1\.yaml: \["ConfigMap\/team1-batch-cpu-std-1"\](\.data)?: (is|holds) [\d,]+ bytes \(\d+\.\d MiB\).*above the ([\d,]+ bytes \(1\.5 MiB\) etcd stores for one object|[\d,]+ bytes \(1\.0 MiB\) Kubernetes allows in a ConfigMap).*lower maxModelsPerShard \(modelfleet:tiers\.<tier>\.maxModelsPerShard or modelfleet:pools\.<pool>\.maxModelsPerShard\)/m);
   }, 300_000);

@@ -3,8 +3,9 @@
  * synthesized object registered exactly once, as its typed resource, with
  * the object as input, in its namespace, depending on its Namespace (and a
  * workload on its pods' PriorityClass; a VirtualService on the Deployment,
- * DestinationRule and AuthorizationPolicies of every shard it routes to),
- * with the expected provider.
+ * DestinationRule and AuthorizationPolicies of every shard it routes to, and
+ * the namespace's gRPC guard EnvoyFilter that selects the shard's pods), with
+ * the expected provider.
  */
 import { expect } from 'vitest';
 import type { KubeObject } from '../../constructs/render-fleet.ts';
@@ -37,6 +38,8 @@ export const PROVIDER_TYPE = 'pulumi:providers:kubernetes';
 
 /** The shard label every object of a shard carries (`shardLabels()`). */
 const SHARD_LABEL = 'modelfleet.io/shard';
+/** The pod-template label that picks the namespace's gRPC guard (`GRPC_STREAM_LABEL`). */
+const GRPC_STREAM_LABEL = 'modelfleet.io/grpc-stream';
 
 /**
  * `namespace/name` of every Service a VirtualService sends traffic to, read
@@ -53,8 +56,10 @@ export function routedServices(route: KubeObject): string[] {
  * `objects`, each once and wired as `registerFleet` promises without a
  * previous placement: every object depends on its Namespace, a workload also
  * on its pods' PriorityClass, and a VirtualService also on the Deployment,
- * DestinationRule, AuthorizationPolicies (ALLOW and tenant guard) and gRPC guard EnvoyFilter of every
- * shard it routes to, nothing else.
+ * DestinationRule and AuthorizationPolicies (ALLOW and tenant guard) of every
+ * shard it routes to and the one gRPC guard EnvoyFilter of the namespace that
+ * selects the shard's pods (`<team>-grpc-guard`, or `<team>-grpc-guard-stream`
+ * for a shard without tenanted copies), nothing else.
  *
  * @param provider - the provider reference every resource must carry (`''` for the default provider)
  */
@@ -104,7 +109,13 @@ export function expectRegisteredAsSynthesized(registrations: readonly Registrati
         const deployments = shardObjects(shard, 'apps/v1 Deployment');
         const rules = shardObjects(shard, 'networking.istio.io/v1 DestinationRule');
         const policies = shardObjects(shard, 'security.istio.io/v1 AuthorizationPolicy');
-        const guards = shardObjects(shard, 'networking.istio.io/v1alpha3 EnvoyFilter');
+        const podLabels = ((deployments[0]?.inputs.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels ?? {}) as Record<string, string>;
+        // The namespace's EnvoyFilters (no shard label) whose workloadSelector the shard's pod labels carry.
+        const guards = resources.filter((r) => {
+          const metadata = r.inputs.metadata as { namespace?: string; labels?: Record<string, string> };
+          const selector = Object.entries((r.inputs.spec as { workloadSelector?: { labels?: Record<string, string> } } | undefined)?.workloadSelector?.labels ?? {});
+          return r.type === TYPE_TOKENS['networking.istio.io/v1alpha3 EnvoyFilter'] && metadata.namespace === shard.split('/')[0] && metadata.labels?.[SHARD_LABEL] === undefined && selector.length > 0 && selector.every(([k, v]) => podLabels[k] === v);
+        });
         // Every shard a route sends traffic to is rendered: its Deployment, its DestinationRule, the ALLOW `<shard>` and
         // the DENY `<shard>-tenant-guard` (and their `-partN` when the rules did not fit one policy).
         expect(deployments.map((d) => (d.inputs.metadata as { name: string }).name), `${name} → ${shard}`).toEqual([shardName]);
@@ -112,11 +123,14 @@ export function expectRegisteredAsSynthesized(registrations: readonly Registrati
         const actions = new Map(policies.map((p) => [(p.inputs.metadata as { name: string }).name, (p.inputs.spec as { action: string }).action]));
         expect(actions.get(shardName), `${name} → ${shard}`).toBe('ALLOW');
         expect(actions.get(`${shardName}-tenant-guard`), `${name} → ${shard}`).toBe('DENY');
-        expect(guards.map((d) => (d.inputs.metadata as { name: string }).name), `${name} → ${shard}`).toEqual([`${shardName}-grpc-guard`]);
+        const stream = podLabels[GRPC_STREAM_LABEL];
+        expect(['refused', 'allowed'], `${name} → ${shard}`).toContain(stream);
+        expect(guards.map((d) => (d.inputs.metadata as { name: string }).name), `${name} → ${shard}`).toEqual([`${team}-grpc-guard${stream === 'allowed' ? '-stream' : ''}`]);
         expected.push(...[...deployments, ...rules, ...policies, ...guards].map((d) => d.urn));
       }
     }
     expect(expected.every(Boolean), name).toBe(true);
-    expect([...r.dependencies].sort(), name).toEqual([...expected].sort());
+    // A route to several shards of one namespace waits for each guard once.
+    expect([...r.dependencies].sort(), name).toEqual([...new Set(expected)].sort());
   }
 }

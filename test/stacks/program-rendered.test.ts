@@ -228,7 +228,7 @@ describe('the program with modelfleet:renderedDir', () => {
       const bomb = `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\n  namespace: fraud\nlol:\n${levels.map((l) => `  ${l}\n`).join('')}`;
       const message = await refusal((dir) => writeFileSync(join(dir, 'manifests', 'fraud.yaml'), readFileSync(join(dir, 'manifests', 'fraud.yaml'), 'utf8') + bomb));
       expect(message).toMatch(
-        /^manifests\/fraud\.yaml: -: document 29 \(line \d+\): uses 72 YAML aliases \(\*name\); synth never writes aliases, and expanding them can exhaust memory \(the "billion laughs" attack\); write every value out\nmodelfleet: 1 problem found/,
+        /^manifests\/fraud\.yaml: -: document 30 \(line \d+\): uses 72 YAML aliases \(\*name\); synth never writes aliases, and expanding them can exhaust memory \(the "billion laughs" attack\); write every value out\nmodelfleet: 1 problem found/,
       );
     });
 

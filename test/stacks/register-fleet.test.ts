@@ -55,10 +55,11 @@ describe('registerFleet on a synthesized fleet', () => {
   it('renders every mapped kind, so the test covers the whole table', () => {
     // 3 PriorityClasses; per team (docai, fraud, search) a Namespace, ResourceQuota, LimitRange and 3 NetworkPolicies;
     // per shard (2 fraud, 1 search) a ConfigMap, Deployment, Service, ScaledObject, ServiceMonitor, PodDisruptionBudget,
-    // DestinationRule, 2 AuthorizationPolicies, the gRPC guard EnvoyFilter and the HPA stack's HorizontalPodAutoscaler;
-    // a VirtualService per model (3); per team 2 PeerAuthentications and the auth stack's RequestAuthentication; the
-    // gateway's RequestAuthentication and AuthorizationPolicy.
-    expect(objects).toHaveLength(3 + 3 * 9 + 3 * 11 + 3 + 2);
+    // DestinationRule, 2 AuthorizationPolicies and the HPA stack's HorizontalPodAutoscaler; per team with shards (fraud,
+    // search) the 2 gRPC guard EnvoyFilters and the fetch-script ConfigMap; a VirtualService per model (3); per team 2
+    // PeerAuthentications and the auth stack's RequestAuthentication; the gateway's RequestAuthentication and
+    // AuthorizationPolicy.
+    expect(objects).toHaveLength(3 + 3 * 9 + 3 * 10 + 2 * 3 + 3 + 2);
     expect(new Set(objects.map((o) => `${o.apiVersion} ${o.kind}`))).toEqual(new Set(Object.keys(TYPE_TOKENS)));
     expect(KUBE_KINDS.map((k) => `${k.apiVersion} ${k.kind}`).sort()).toEqual(Object.keys(TYPE_TOKENS).sort());
   });
@@ -100,21 +101,22 @@ describe('registerFleet on a synthesized fleet', () => {
     }
   });
 
-  it('makes every VirtualService wait for its Namespace and the Deployment, DestinationRule, AuthorizationPolicies and gRPC guard of each shard it routes to', () => {
+  it("makes every VirtualService wait for its Namespace, the Deployment, DestinationRule and AuthorizationPolicies of each shard it routes to, and the namespace's gRPC guard that selects the shard's pods", () => {
     const urnOf = (name: string) => resources.find((r) => r.name === name)?.urn;
-    const shard = (ns: string, name: string) => [
+    const shard = (ns: string, name: string, guard: string) => [
       `${ns}/Deployment/${name}`,
       `${ns}/DestinationRule/${name}`,
       `${ns}/AuthorizationPolicy/${name}`,
       `${ns}/AuthorizationPolicy/${name}-tenant-guard`,
-      `${ns}/EnvoyFilter/${name}-grpc-guard`,
+      `${ns}/EnvoyFilter/${guard}`,
     ];
     // No previous placement: a route waits for every shard it sends traffic to, so a first apply never routes to a missing
     // Service, an unconfigured subset or a pod that would reject the request. The shards' other objects are not waited for.
+    // The guard is the team's: `-grpc-guard` for a shard with tenanted copies (txn-scorer), `-grpc-guard-stream` otherwise.
     const expected: Record<string, string[]> = {
-      'fraud/VirtualService/merchant-risk': ['Namespace/fraud', ...shard('fraud', 'fraud-batch-gpu-l4-1')],
-      'fraud/VirtualService/txn-scorer': ['Namespace/fraud', ...shard('fraud', 'fraud-realtime-gpu-l4-1')],
-      'search/VirtualService/query-intent': ['Namespace/search', ...shard('search', 'search-interactive-cpu-std-1')],
+      'fraud/VirtualService/merchant-risk': ['Namespace/fraud', ...shard('fraud', 'fraud-batch-gpu-l4-1', 'fraud-grpc-guard-stream')],
+      'fraud/VirtualService/txn-scorer': ['Namespace/fraud', ...shard('fraud', 'fraud-realtime-gpu-l4-1', 'fraud-grpc-guard')],
+      'search/VirtualService/query-intent': ['Namespace/search', ...shard('search', 'search-interactive-cpu-std-1', 'search-grpc-guard-stream')],
     };
     const routes = resources.filter((r) => r.type === TYPE_TOKENS['networking.istio.io/v1 VirtualService']);
     expect(routes.map((r) => r.name).sort()).toEqual(Object.keys(expected));
@@ -163,7 +165,12 @@ describe('registerFleet on a synthesized fleet', () => {
     expect(registered.filter((r) => group(r.object) === 'team objects').map((r) => r.object.kind)).toEqual([
       'RequestAuthentication',
       'AuthorizationPolicy',
-      ...['docai', 'fraud', 'search'].flatMap(() => ['ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PeerAuthentication', 'PeerAuthentication', 'RequestAuthentication']),
+      ...['docai', 'fraud', 'search'].flatMap((team) => [
+        ...['ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PeerAuthentication', 'PeerAuthentication'],
+        // The gRPC guard and the fetch script, in a namespace with shards.
+        ...(team === 'docai' ? [] : ['EnvoyFilter', 'EnvoyFilter', 'ConfigMap']),
+        'RequestAuthentication',
+      ]),
     ]);
   });
 
@@ -193,13 +200,14 @@ describe('registerFleet on a synthesized fleet', () => {
         "fraud/AuthorizationPolicy/fraud-realtime-gpu-l4-1",
         "fraud/AuthorizationPolicy/fraud-realtime-gpu-l4-1-tenant-guard",
         "fraud/ConfigMap/fraud-batch-gpu-l4-1",
+        "fraud/ConfigMap/fraud-fetch-models",
         "fraud/ConfigMap/fraud-realtime-gpu-l4-1",
         "fraud/Deployment/fraud-batch-gpu-l4-1",
         "fraud/Deployment/fraud-realtime-gpu-l4-1",
         "fraud/DestinationRule/fraud-batch-gpu-l4-1",
         "fraud/DestinationRule/fraud-realtime-gpu-l4-1",
-        "fraud/EnvoyFilter/fraud-batch-gpu-l4-1-grpc-guard",
-        "fraud/EnvoyFilter/fraud-realtime-gpu-l4-1-grpc-guard",
+        "fraud/EnvoyFilter/fraud-grpc-guard",
+        "fraud/EnvoyFilter/fraud-grpc-guard-stream",
         "fraud/HorizontalPodAutoscaler/fraud-batch-gpu-l4-1",
         "fraud/HorizontalPodAutoscaler/fraud-realtime-gpu-l4-1",
         "fraud/LimitRange/fraud-defaults",
@@ -224,10 +232,12 @@ describe('registerFleet on a synthesized fleet', () => {
         "istio-system/RequestAuthentication/modelfleet-gateway-jwt",
         "search/AuthorizationPolicy/search-interactive-cpu-std-1",
         "search/AuthorizationPolicy/search-interactive-cpu-std-1-tenant-guard",
+        "search/ConfigMap/search-fetch-models",
         "search/ConfigMap/search-interactive-cpu-std-1",
         "search/Deployment/search-interactive-cpu-std-1",
         "search/DestinationRule/search-interactive-cpu-std-1",
-        "search/EnvoyFilter/search-interactive-cpu-std-1-grpc-guard",
+        "search/EnvoyFilter/search-grpc-guard",
+        "search/EnvoyFilter/search-grpc-guard-stream",
         "search/HorizontalPodAutoscaler/search-interactive-cpu-std-1",
         "search/LimitRange/search-defaults",
         "search/NetworkPolicy/search-allow-inference",

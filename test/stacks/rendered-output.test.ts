@@ -271,11 +271,11 @@ describe('a tampered synth output', () => {
   it('refuses what exceeds a limit: files, bytes per file and in total, objects, depth', () => {
     expect(check(() => {}, { maxFiles: 3 })).toMatchInlineSnapshot(`"manifests: -: holds 4 entries, above the limit of 3 (synth writes one file per team and _cluster.yaml); nothing was read"`);
     expect(check(() => {}, { maxFileBytes: 20_000 })).toMatchInlineSnapshot(`
-      "manifests/fraud.yaml: -: is 58,537 bytes, above the limit of 20,000 bytes per manifest file; nothing in it was read
-      manifests/search.yaml: -: is 28,566 bytes, above the limit of 20,000 bytes per manifest file; nothing in it was read"
+      "manifests/fraud.yaml: -: is 58,428 bytes, above the limit of 20,000 bytes per manifest file; nothing in it was read
+      manifests/search.yaml: -: is 39,575 bytes, above the limit of 20,000 bytes per manifest file; nothing in it was read"
     `);
-    expect(check(() => {}, { maxTotalBytes: 60_000 })).toMatchInlineSnapshot(`"manifests/fraud.yaml: -: brings the manifests to 62,952 bytes, above the limit of 60,000 bytes for all files together; it and the files after it were not read"`);
-    expect(check(() => {}, { maxObjects: 30 })).toMatchInlineSnapshot(`"manifests/fraud.yaml: -: document 20 (line 1114): brings the objects to more than 30, the limit across all files; it and the files after it were not read"`);
+    expect(check(() => {}, { maxTotalBytes: 60_000 })).toMatchInlineSnapshot(`"manifests/fraud.yaml: -: brings the manifests to 62,843 bytes, above the limit of 60,000 bytes for all files together; it and the files after it were not read"`);
+    expect(check(() => {}, { maxObjects: 30 })).toMatchInlineSnapshot(`"manifests/fraud.yaml: -: document 20 (line 1038): brings the objects to more than 30, the limit across all files; it and the files after it were not read"`);
     // 70 levels, and 20,000: deep enough to overflow the stack if yaml composed it.
     const deep = `${'{"a":'.repeat(70)}1${'}'.repeat(70)}`;
     const deeper = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
@@ -285,7 +285,7 @@ describe('a tampered synth output', () => {
     });
     expect(message).toMatchInlineSnapshot(`
       "manifests/deep.yaml: -: the document at line 1 is nested more than 64 levels deep (rendered objects nest about 10); nothing in the file was read
-      manifests/deeper.yaml: -: the document at line 854 is nested more than 64 levels deep (rendered objects nest about 10); nothing in the file was read"
+      manifests/deeper.yaml: -: the document at line 1057 is nested more than 64 levels deep (rendered objects nest about 10); nothing in the file was read"
     `);
   });
 

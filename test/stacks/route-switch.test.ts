@@ -108,6 +108,13 @@ describe('registerFleet with a make-before-break order', () => {
     expect(deps.has(urnOf('fraud/Deployment/fraud-realtime-gpu-l4-1')!)).toBe(true);
     expect(deps.has(urnOf('fraud/DestinationRule/fraud-realtime-gpu-l4-1')!)).toBe(true);
     expect(deps.has(urnOf('fraud/Deployment/fraud-batch-gpu-l4-1')!)).toBe(false);
+    // And for the namespace's gRPC guard that selects the new shard's pods (tenanted: the one refusing streams).
+    expect(deps.has(urnOf('fraud/EnvoyFilter/fraud-grpc-guard')!)).toBe(true);
+    expect(deps.has(urnOf('fraud/EnvoyFilter/fraud-grpc-guard-stream')!)).toBe(false);
+  });
+
+  it("registers the namespace's gRPC guard with the team's objects: it waits for no route", () => {
+    for (const name of ['fraud/EnvoyFilter/fraud-grpc-guard', 'fraud/EnvoyFilter/fraud-grpc-guard-stream']) expect([...depsOf(name)], name).toEqual([urnOf('Namespace/fraud')]);
   });
 
   it('has the old shard drop the copy only after the route switched', () => {

@@ -8,9 +8,11 @@
  *   the VirtualServices in (exactly one VirtualService has a matching rule);
  * - the shard admits it from the ingress gateway, and denies the same copy's
  *   paths to every other tenant and to requests without a tenant header;
- * - the shard's gRPC guard (the rendered EnvoyFilter's Lua, run in a Lua VM)
- *   passes a gRPC message naming the tenant's copy and refuses one naming
- *   another tenant's copy, also when that copy sits on the same shard;
+ * - the shard's gRPC guard (the Lua of the one EnvoyFilter of its namespace
+ *   whose workloadSelector its pod labels carry, run in a Lua VM) passes a
+ *   gRPC message naming the tenant's copy and refuses one naming another
+ *   tenant's copy, also when that copy sits on the same shard, and refuses
+ *   `ModelStreamInfer` on a shard with tenanted copies;
  * - canary splits send the declared share (within the 1/4096 bucket size) to
  *   the canary and the rest to stable;
  * - unknown models get no route and unknown tenants the mesh's 404;
@@ -29,6 +31,7 @@ import {
   grpcRequest,
   idOf,
   ingressAllowed,
+  namespaceOf,
   routeAtGateway,
   type AuthorizationPolicy,
   type GatewayRouteResult,
@@ -225,16 +228,26 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
     return authorize(view.policies, { namespace: shard.namespace, labels: podLabels(shard) }, { source: { principal: gateways.get(shard.team)!.principal }, ...proofToken(stack, tenantOf(stack, headers)), host: `${shard.name}.${shard.namespace}.svc.cluster.local`, method: 'POST', path, port, headers });
   };
 
-  // The gRPC guard of each shard: the Lua of its rendered EnvoyFilter, loaded once.
-  const filters = new Map(view.objects.filter((o) => o.kind === 'EnvoyFilter').map((f) => [idOf(f), f]));
-  const guards = new Map<string, ReturnType<typeof loadGuard>>();
+  // The gRPC guard of each shard: the Lua of the one EnvoyFilter of its namespace that selects its pods (as Istio picks
+  // filters: every workloadSelector label carried by the pod), each filter loaded once.
+  type GuardFilter = K8sObject<{ workloadSelector?: { labels?: Record<string, string> }; configPatches?: { patch?: { value?: { typed_config?: { default_source_code?: { inline_string?: string } } } } }[] }>;
+  const filters = view.objects.filter((o) => o.kind === 'EnvoyFilter') as GuardFilter[];
+  const loaded = new Map<string, ReturnType<typeof loadGuard>>();
   const guardOf = (shard: Shard) => {
-    let guard = guards.get(shard.name);
+    const labels = podLabels(shard);
+    const selecting = filters.filter((f) => {
+      const wanted = Object.entries(f.spec?.workloadSelector?.labels ?? {});
+      return namespaceOf(f) === shard.namespace && wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
+    });
+    if (selecting.length !== 1) {
+      throw new Error(`${shard.namespace}/${shard.name}: ${selecting.length} EnvoyFilters select its pods (${selecting.map(idOf).join(', ') || 'none'}), expected exactly one gRPC guard`);
+    }
+    const f = selecting[0]!;
+    let guard = loaded.get(idOf(f));
     if (!guard) {
-      const f = filters.get(`${shard.namespace}/${shard.name}-grpc-guard`) as { spec?: { configPatches?: { patch?: { value?: { typed_config?: { default_source_code?: { inline_string?: string } } } } }[] } } | undefined;
-      const source = f?.spec?.configPatches?.[0]?.patch?.value?.typed_config?.default_source_code?.inline_string;
-      if (source === undefined) throw new Error(`no gRPC guard EnvoyFilter for ${shard.namespace}/${shard.name}`);
-      guards.set(shard.name, (guard = loadGuard(source)));
+      const source = f.spec?.configPatches?.[0]?.patch?.value?.typed_config?.default_source_code?.inline_string;
+      if (source === undefined) throw new Error(`EnvoyFilter ${idOf(f)}, the gRPC guard of ${shard.namespace}/${shard.name}, has no inline Lua source`);
+      loaded.set(idOf(f), (guard = loadGuard(source)));
     }
     return guard;
   };
@@ -250,6 +263,12 @@ export function proveRouting(view: FleetView, options: { readonly crossTenantSam
   let copies = 0;
   for (const shard of view.shards) {
     currentShard = shard;
+    // A streamed message is not checked: the guard refuses ModelStreamInfer wherever a copy is tenanted.
+    if (shard.copies.some((c) => c.tenant !== undefined)) {
+      grpcGuardChecks++;
+      const stream = guardOf(shard)({ ':path': '/inference.GRPCInferenceService/ModelStreamInfer', 'content-type': 'application/grpc', [modelHeader]: shard.copies[0]!.model }, null);
+      if (stream.action === 'pass') problems.push(`${shard.namespace}/${shard.name}: the gRPC guard lets ModelStreamInfer without a tenant header through, though the shard holds tenanted copies`);
+    }
     const { host, principal: ingress } = gateways.get(shard.team)!;
     const service = `${shard.name}.${shard.namespace}.svc.cluster.local`;
     const copiesHere = new Set(shard.copies.map((c) => c.tritonName));
