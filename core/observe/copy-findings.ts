@@ -15,7 +15,7 @@ import type { ModelSpec } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores } from '../spec/quantity.ts';
 import { hoursOf, peakWindowOf } from '../spec/traffic-profile.ts';
 import type { ObserveConfig } from '../stack/stack-config.ts';
-import { observationKey, type CopyObservation, type FleetObservations, type ObserveWindow } from './observe-fleet.ts';
+import { observationKey, type CopyObservation, type FleetObservations, type HourlyPeaks, type ObserveWindow } from './observe-fleet.ts';
 
 /**
  * What can be wrong with a copy's declaration:
@@ -145,17 +145,22 @@ export function coveringWindow(hours: readonly number[], padding: number): reado
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Hours of the day at which `hourlyPeaks` came within `thresholdPercent` of their maximum. */
-export function hotHours(hourlyPeaks: CopyObservation['hourlyPeaks'], thresholdPercent: number): number[] {
-  const byHour = new Array<number>(24).fill(0);
+/** Hours of the day (UTC) at which `hourly` came within `thresholdPercent` of its maximum. */
+export function hotHours(hourly: HourlyPeaks, thresholdPercent: number): number[] {
+  const byHour = new Float64Array(24);
   let peak = 0;
-  for (const h of hourlyPeaks) {
-    const hour = new Date(h.hourStart * 1000).getUTCHours();
-    byHour[hour] = Math.max(byHour[hour]!, h.rate);
-    peak = Math.max(peak, h.rate);
+  const firstHour = Math.floor(hourly.firstHourStart / 3600);
+  for (let i = 0; i < hourly.rates.length; i++) {
+    const rate = hourly.rates[i]!;
+    if (!(rate > 0)) continue; // NaN (no value) or idle
+    const hour = (firstHour + i) % 24;
+    if (rate > byHour[hour]!) byHour[hour] = rate;
+    if (rate > peak) peak = rate;
   }
   if (peak <= 0) return [];
-  return byHour.flatMap((rate, hour) => (rate >= (peak * thresholdPercent) / 100 ? [hour] : []));
+  const out: number[] = [];
+  for (let hour = 0; hour < 24; hour++) if (byHour[hour]! >= (peak * thresholdPercent) / 100) out.push(hour);
+  return out;
 }
 
 /** Options of `compareFleet`. */
@@ -173,8 +178,8 @@ export function compareFleet(planned: PlannedFleet, observations: FleetObservati
   const modelSpecs = new Map(planned.fleet.models.map((m) => [m.name, m]));
   /** Per model and pool: Σ executions × measured and × predicted latency. */
   const profileSums = new Map<string, { exec: number; measured: number; predicted: number; pool: string; model: string }>();
-  /** Per model: summed hourly peaks of its copies, by hour start. */
-  const modelHourly = new Map<string, Map<number, number>>();
+  /** Per model: its copies' hourly peaks, summed (every copy has the same window). */
+  const modelHourly = new Map<string, HourlyPeaks>();
 
   const shards = [...planned.plan.shards].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const shard of shards) {
@@ -193,9 +198,10 @@ export function compareFleet(planned: PlannedFleet, observations: FleetObservati
         profileSums.set(key, s);
       }
       if (obs) {
-        let hourly = modelHourly.get(copy.model);
-        if (!hourly) modelHourly.set(copy.model, (hourly = new Map()));
-        for (const h of obs.hourlyPeaks) hourly.set(h.hourStart, (hourly.get(h.hourStart) ?? 0) + h.rate);
+        let sum = modelHourly.get(copy.model);
+        if (!sum) modelHourly.set(copy.model, (sum = { firstHourStart: obs.hourlyPeaks.firstHourStart, rates: new Float64Array(obs.hourlyPeaks.rates.length) }));
+        const { rates } = obs.hourlyPeaks;
+        for (let i = 0; i < rates.length; i++) if (rates[i]! > 0) sum.rates[i]! += rates[i]!;
       }
     }
   }
@@ -221,7 +227,7 @@ export function compareFleet(planned: PlannedFleet, observations: FleetObservati
   for (const [model, hourly] of [...modelHourly].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const spec = modelSpecs.get(model);
     if (!spec?.traffic) continue;
-    const hot = hotHours([...hourly].map(([hourStart, rate]) => ({ hourStart, rate })), config.peakHoursThresholdPercent);
+    const hot = hotHours(hourly, config.peakHoursThresholdPercent);
     const declared = new Set(hoursOf(peakWindowOf(spec.traffic)));
     if (hot.every((h) => declared.has(h))) continue;
     const window = coveringWindow(hot, config.peakHoursPaddingHours);
@@ -345,9 +351,12 @@ function compareCopy(
   return { report, ...(change ? { change } : {}), ...(measuredMs !== undefined ? { measuredMs } : {}), ...(predictedMs !== undefined ? { predictedMs } : {}) };
 }
 
-/** A figure for sentences: up to 3 decimals, thousands separated. */
+/** Formatters for `fmt` by decimals (an `Intl.NumberFormat` is costly to make, cheap to reuse). */
+const FORMATS = [0, 1, 2].map((digits) => new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }));
+
+/** A figure for sentences: 0 decimals from 100, 1 from 10, else 2; thousands separated. */
 export function fmt(x: number): string {
-  return x.toLocaleString('en-US', { maximumFractionDigits: Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2 });
+  return FORMATS[Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2]!.format(x);
 }
 
 function signedPercent(x: number): string {

@@ -43,14 +43,16 @@ describe('peak hours', () => {
 
   it('hot hours: the hours of the day whose largest rate is within the threshold of the peak', () => {
     const day = Date.UTC(2026, 10, 28) / 1000;
-    const peaks = [
-      { hourStart: day + 3 * 3600, rate: 100 },
-      { hourStart: day + 4 * 3600, rate: 79 },
-      { hourStart: day + 86_400 + 4 * 3600, rate: 85 }, // the next day's 04:00 counts for 04:00
-      { hourStart: day + 10 * 3600, rate: 80 },
-    ];
-    expect(hotHours(peaks, 80)).toEqual([3, 4, 10]);
-    expect(hotHours([{ hourStart: day, rate: 0 }], 80)).toEqual([]);
+    const rates = new Float64Array(48).fill(1);
+    rates[3] = 100;
+    rates[4] = 79;
+    rates[24 + 4] = 85; // the next day's 04:00 counts for 04:00
+    rates[10] = 80;
+    rates[11] = Number.NaN; // no value
+    expect(hotHours({ firstHourStart: day, rates }, 80)).toEqual([3, 4, 10]);
+    // A window that starts at 22:00: index 0 is 22:00.
+    expect(hotHours({ firstHourStart: day + 22 * 3600, rates: Float64Array.from([5, 1, 1, 9]) }, 50)).toEqual([1, 22]);
+    expect(hotHours({ firstHourStart: day, rates: new Float64Array(24) }, 80)).toEqual([]);
   });
 
   it('reads a profile linearly between points, and not above its largest batch', () => {

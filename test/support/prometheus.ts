@@ -123,7 +123,8 @@ export async function startPrometheus(openMetrics: string): Promise<RunningProme
   const backfill = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', join(dir, 'metrics.om'), data], { encoding: 'utf8' });
   if (backfill.error || backfill.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`promtool backfill failed (${backfill.error?.message ?? `exit ${backfill.status}`}): ${backfill.stderr}${backfill.stdout}`.slice(0, 4000));
+    const missing = (backfill.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? '; install Debian\'s prometheus package (apt-get install prometheus), as .ci/run does' : '';
+    throw new Error(`promtool backfill failed (${backfill.error?.message ?? `exit ${backfill.status}`})${missing}: ${backfill.stderr ?? ''}${backfill.stdout ?? ''}`.slice(0, 4000));
   }
   const port = await freePort();
   let log = '';
