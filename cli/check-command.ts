@@ -12,6 +12,7 @@ import { checkFleet, frozenLockfileIssue, type CheckedFleet } from '../core/plan
 import { formatIssues, formatPath, SpecError, type SpecIssue } from '../core/errors/spec-issue.ts';
 import { loadPlatformStack } from '../policies/default-stack.ts';
 import { PLAN_RULES } from '../policies/plan-rules.ts';
+import type { StackConfig } from '../core/stack/stack-config.ts';
 import { reportFailure, type CliIo } from './report-failure.ts';
 
 /** Options of `check`. */
@@ -51,17 +52,29 @@ export interface CheckJson {
 /** Whether synth would leave the lockfile as it is, rewrite it or create it. */
 export type LockfileStatus = 'unchanged' | 'would-update' | 'would-create';
 
+/**
+ * Loads the stack (`--stack`, or the embedded default) from the working
+ * directory and checks the fleet against it with the plan-level rules and the
+ * lockfile, as `check` does; `observe` plans the same way.
+ *
+ * @throws SpecError listing every problem
+ */
+export async function checkOnStack(options: Pick<CheckCommandOptions, 'modelsDir' | 'stackName' | 'lockfile'>): Promise<{ stack: StackConfig; checked: CheckedFleet }> {
+  const stack = loadPlatformStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: process.cwd() });
+  const checked = await checkFleet({
+    modelsDir: options.modelsDir,
+    stack,
+    rules: PLAN_RULES,
+    ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
+    ...(options.lockfile !== undefined ? { lockfile: options.lockfile } : {}),
+  });
+  return { stack, checked };
+}
+
 /** Runs `check`; returns the exit code (0 no problems, 1 problems). */
 export async function runCheck(options: CheckCommandOptions, io: CliIo): Promise<number> {
   try {
-    const stack = loadPlatformStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: process.cwd() });
-    const checked = await checkFleet({
-      modelsDir: options.modelsDir,
-      stack,
-      rules: PLAN_RULES,
-      ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
-      ...(options.lockfile !== undefined ? { lockfile: options.lockfile } : {}),
-    });
+    const { checked } = await checkOnStack(options);
     if (options.frozenLockfile && checked.lockfile.changed) throw new SpecError([frozenLockfileIssue(checked.lockfile, checked.diff)]);
     if (options.json) {
       io.out(JSON.stringify(checkJson(checked), null, 2));

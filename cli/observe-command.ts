@@ -20,9 +20,7 @@ import { compareFleet, FINDING_KINDS, fmt, RISK_FINDINGS, type CopyReport, type 
 import { editDeclarationFile } from '../core/observe/edit-declarations.ts';
 import { observeFleet, RATE_WINDOW_SECONDS, type ObserveWindow } from '../core/observe/observe-fleet.ts';
 import { PrometheusClient, PrometheusError } from '../core/observe/prometheus-api.ts';
-import { checkFleet } from '../core/plan/check-fleet.ts';
-import { loadPlatformStack } from '../policies/default-stack.ts';
-import { PLAN_RULES } from '../policies/plan-rules.ts';
+import { checkOnStack } from './check-command.ts';
 import { EXIT_INVALID, EXIT_USAGE, reportFailure, type CliIo } from './report-failure.ts';
 
 /** Options of `observe`. */
@@ -106,14 +104,7 @@ export async function runObserve(options: ObserveCommandOptions, io: CliIo): Pro
   try {
     const window = observeWindow(options);
     const client = new PrometheusClient({ url: options.prometheus, timeoutSeconds: options.queryTimeoutSeconds ?? 120, headers: parseHeaders(options.headers) });
-    const stack = loadPlatformStack({ ...(options.stackName !== undefined ? { name: options.stackName } : {}), dir: cwd });
-    const checked = await checkFleet({
-      modelsDir: options.modelsDir,
-      stack,
-      rules: PLAN_RULES,
-      ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
-      ...(options.lockfile !== undefined ? { lockfile: options.lockfile } : {}),
-    });
+    const { stack, checked } = await checkOnStack(options);
     const shards = checked.planned.plan.shards;
     const observations = await observeFleet(shards, { client, window, ...(options.selector ? { selector: options.selector } : {}) });
     const copies = shards.reduce((n, s) => n + s.copies.length, 0);
