@@ -18,7 +18,7 @@ import { SpecError } from '../core/errors/spec-issue.ts';
 import { loadFleet } from '../core/loader/load-fleet.ts';
 import { compareFleet, FINDING_KINDS, fmt, RISK_FINDINGS, type CopyReport, type DeclarationChange, type ObserveReport } from '../core/observe/copy-findings.ts';
 import { editDeclarationFile } from '../core/observe/edit-declarations.ts';
-import { observeFleet, RATE_WINDOW_SECONDS, type ObserveWindow } from '../core/observe/observe-fleet.ts';
+import { observeFleet, RATE_WINDOW_SECONDS, TRITON_METRICS, type ObserveWindow } from '../core/observe/observe-fleet.ts';
 import { PrometheusClient, PrometheusError } from '../core/observe/prometheus-api.ts';
 import { checkOnStack } from './check-command.ts';
 import { EXIT_INVALID, EXIT_USAGE, reportFailure, type CliIo } from './report-failure.ts';
@@ -110,8 +110,8 @@ export async function runObserve(options: ObserveCommandOptions, io: CliIo): Pro
     const copies = shards.reduce((n, s) => n + s.copies.length, 0);
     if (observations.size === 0 && copies > 0) {
       throw new PrometheusError(
-        `Prometheus at ${options.prometheus} has no Triton metrics (nv_inference_request_success) for any of the ${copies} copies between ${new Date((window.end - window.seconds) * 1000).toISOString()} and ${new Date(window.end * 1000).toISOString()}${options.selector ? ` with ${options.selector}` : ''}; check that it scrapes the shards (docs/observe.md#what-to-scrape), and --since/--until`,
-        'bad-response',
+        `Prometheus at ${options.prometheus} has no Triton metrics (${TRITON_METRICS.requests}) for any of the ${copies} copies between ${new Date((window.end - window.seconds) * 1000).toISOString()} and ${new Date(window.end * 1000).toISOString()}${options.selector ? ` with ${options.selector}` : ''}; check that it scrapes the shards (docs/observe.md#what-to-scrape), and --since/--until`,
+        'empty',
       );
     }
     const report = compareFleet(checked.planned, observations, { window, config: stack.observe });

@@ -15,7 +15,7 @@ import type { ModelSpec } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores } from '../spec/quantity.ts';
 import { hoursOf, peakWindowOf } from '../spec/traffic-profile.ts';
 import type { ObserveConfig } from '../stack/stack-config.ts';
-import { observationKey, type CopyObservation, type FleetObservations, type HourlyPeaks, type ObserveWindow } from './observe-fleet.ts';
+import { observationKey, TRITON_METRICS, type CopyObservation, type FleetObservations, type HourlyPeaks, type ObserveWindow } from './observe-fleet.ts';
 
 /**
  * What can be wrong with a copy's declaration:
@@ -288,7 +288,7 @@ function compareCopy(
   };
   if (!obs) {
     findings.push('no-metrics');
-    notes.push(`${who}: Prometheus has no ${'nv_inference_request_success'} series for model="${copy.tritonName}" in namespace ${shard.namespace}: shard ${shard.name} is not scraped, or the copy is not loaded`);
+    notes.push(`${who}: Prometheus has no ${TRITON_METRICS.requests} series for model="${copy.tritonName}" in namespace ${shard.namespace}: shard ${shard.name} is not scraped, or the copy is not loaded`);
     return {
       report: { ...base, observedPeakQps: null, observedBatch: null, observedBatchLatencyMs: null, profileLatencyMs: null, observedPeakQueueMs: null, peakHoursUtc: [], proposedPeakQps: null, findings, notes },
     };

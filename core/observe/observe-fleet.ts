@@ -12,7 +12,7 @@
  *
  * @see docs/observe.md
  */
-import type { ModelCopy, Shard } from '../plan/shard-plan.ts';
+import type { Shard } from '../plan/shard-plan.ts';
 import type { PrometheusClient } from './prometheus-api.ts';
 
 /** Triton's counters, as its `/metrics` names them. */
@@ -241,9 +241,4 @@ export async function observeFleet(shards: readonly Shard[], options: ObserveFle
   };
   await Promise.all(Array.from({ length: Math.min(QUERY_CONCURRENCY, chunks.length) }, worker));
   return out;
-}
-
-/** The copies of `shards` with the shard each is on, in shard then Triton-name order. */
-export function placedCopies(shards: readonly Shard[]): { readonly copy: ModelCopy; readonly shard: Shard }[] {
-  return shards.flatMap((shard) => [...shard.copies].sort((a, b) => (a.tritonName < b.tritonName ? -1 : 1)).map((copy) => ({ copy, shard })));
 }

@@ -8,8 +8,8 @@
  * @see https://prometheus.io/docs/prometheus/latest/querying/api/
  */
 
-/** What went wrong talking to Prometheus. */
-export type PrometheusErrorKind = 'unreachable' | 'http' | 'timeout' | 'bad-response';
+/** What went wrong talking to Prometheus; `empty`: it answered, but with no series for any copy. */
+export type PrometheusErrorKind = 'unreachable' | 'http' | 'timeout' | 'bad-response' | 'empty';
 
 /** A failed Prometheus request: `message` is a complete sentence for the user. */
 export class PrometheusError extends Error {
