@@ -6,6 +6,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import type { FleetManifest, KubeObject } from '../constructs/render-fleet.ts';
 import { LABEL } from '../core/plan/shard-labels.ts';
 import type { RouteSwitchOrder } from '../core/plan/route-switch.ts';
+import { selectsLabels } from '../policies/rules/kube-object.ts';
 import { kubeKindOf, type KubeKind } from './kube-kinds.ts';
 
 /** Options for `registerFleet`. */
@@ -249,7 +250,7 @@ export function registerFleet(manifests: readonly FleetManifest[], options: Regi
   // A shard's pods get their gRPC guard from the namespace's EnvoyFilters that select them (by its Deployment's pod labels).
   const guardsOf = (node: string): pulumi.CustomResource[] => {
     const pods = (members.get(node) ?? []).filter(isDeployment).map((p) => podLabelsOf(p.object));
-    return namespaceFilters.filter(({ p }) => p.object.metadata.namespace === node.slice(2).split('/')[0] && pods.some((labels) => selectsPods(p.object, labels))).map((f) => f.resource);
+    return namespaceFilters.filter(({ p }) => p.object.metadata.namespace === node.slice(2).split('/')[0] && pods.some((labels) => selectsLabels((p.object.spec as { workloadSelector?: { labels?: unknown } } | undefined)?.workloadSelector?.labels, labels))).map((f) => f.resource);
   };
   // What each node waits for: a route waits for the shards it sends new copies to (without a previous
   // placement: every shard it routes to); a shard that drops moved copies waits for the routes that moved them.
@@ -321,12 +322,6 @@ const isDeployment = (p: Planned) => p.kind.apiVersion === 'apps/v1' && p.kind.k
 /** The labels of a workload's pods (its pod template's). */
 function podLabelsOf(object: KubeObject): Readonly<Record<string, unknown>> {
   return (object.spec as { template?: { metadata?: { labels?: Record<string, unknown> } } } | undefined)?.template?.metadata?.labels ?? {};
-}
-
-/** Whether an EnvoyFilter's non-empty `spec.workloadSelector.labels` are all carried by `labels`. */
-function selectsPods(filter: KubeObject, labels: Readonly<Record<string, unknown>>): boolean {
-  const wanted = Object.entries((filter.spec as { workloadSelector?: { labels?: Record<string, unknown> } } | undefined)?.workloadSelector?.labels ?? {});
-  return wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
 }
 
 /** `namespace/name` of every Service a VirtualService routes to (`<name>.<namespace>.svc.cluster.local` or a short name). */

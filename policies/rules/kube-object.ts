@@ -46,6 +46,16 @@ export function asStringMap(value: unknown): Readonly<Record<string, string>> {
   return out;
 }
 
+/**
+ * Whether a non-empty label selector (a `matchLabels`, an Istio `selector` or
+ * `workloadSelector.labels`; its string entries) is carried by `labels`:
+ * every key, with the same value.
+ */
+export function selectsLabels(selectorLabels: unknown, labels: Readonly<Record<string, unknown>>): boolean {
+  const wanted = Object.entries(asStringMap(selectorLabels));
+  return wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
+}
+
 /** The value at `path` inside `root`, or `undefined`. */
 export function valueAt(root: unknown, path: FieldPath): unknown {
   let node = root;

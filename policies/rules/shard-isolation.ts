@@ -62,7 +62,7 @@
 import { GRPC_STREAM_LABEL, LABEL, MANAGED_BY, TRITON_APP_NAME } from '../../core/plan/shard-labels.ts';
 import type { MtlsMode } from '../../core/stack/stack-config.ts';
 import { compareStrings } from '../../core/util/compare.ts';
-import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, valueAt, type FieldPath, type KubeObject } from './kube-object.ts';
+import { asList, asRecord, asString, asStringMap, describeObject, isKind, labelsOf, namespaceOf, nameOf, selectsLabels, valueAt, type FieldPath, type KubeObject } from './kube-object.ts';
 import type { ManifestRule, ReportViolation } from './manifest-rule.ts';
 import { ObjectIndex } from './object-index.ts';
 import type { PodTemplate } from './pod-templates.ts';
@@ -105,12 +105,6 @@ function shardsIn(objects: ObjectIndex): ShardWorkload[] {
     .podTemplates()
     .filter((t) => isKind(t.object, 'apps', 'Deployment') && label(t, LABEL.name) === TRITON_APP_NAME && label(t, LABEL.managedBy) === MANAGED_BY)
     .map((template) => ({ template, namespace: namespaceOf(template.object) ?? 'default' }));
-}
-
-/** Whether a non-empty label map is carried by `labels`. */
-function selects(selectorLabels: unknown, labels: Readonly<Record<string, string>>): boolean {
-  const wanted = Object.entries(asStringMap(selectorLabels));
-  return wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
 }
 
 /** `a=1, b=2`: a label map as messages show it, keys sorted. */
@@ -294,7 +288,7 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
     const selectedBy = (action: 'ALLOW' | 'DENY') =>
       policies.some((p) => {
         const spec = asRecord(p.spec) ?? {};
-        return (spec.action ?? 'ALLOW') === action && selects(asRecord(spec.selector)?.matchLabels, labels);
+        return (spec.action ?? 'ALLOW') === action && selectsLabels(asRecord(spec.selector)?.matchLabels, labels);
       });
     const use = `whose spec.selector.matchLabels the pod labels carry (${suggestedLabels(shard)})`;
     if (!selectedBy('ALLOW')) {
@@ -314,7 +308,7 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
 
     // 4. The gRPC guard, for shards with tenanted copies: one selects the pods, and none lets streams through.
     const tenanted = tenantedCopiesOf(shard, index);
-    const guards = tenanted.length ? selecting('networking.istio.io', 'EnvoyFilter', shard, ['spec', 'workloadSelector', 'labels']).filter((f) => selects(asRecord(asRecord(f.spec)?.workloadSelector)?.labels, labels)) : [];
+    const guards = tenanted.length ? selecting('networking.istio.io', 'EnvoyFilter', shard, ['spec', 'workloadSelector', 'labels']).filter((f) => selectsLabels(asRecord(asRecord(f.spec)?.workloadSelector)?.labels, labels)) : [];
     if (tenanted.length && !guards.length) {
       report(
         object,
@@ -343,7 +337,7 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
 
     // 5. Token validation, when the stack authenticates tenants.
     if (auth) {
-      const validating = selecting('security.istio.io', 'RequestAuthentication', shard).filter((r) => selects(asRecord(asRecord(r.spec)?.selector)?.matchLabels, labels));
+      const validating = selecting('security.istio.io', 'RequestAuthentication', shard).filter((r) => selectsLabels(asRecord(asRecord(r.spec)?.selector)?.matchLabels, labels));
       const issuers = asList(auth.issuers).filter((i): i is string => typeof i === 'string');
       if (!validating.length) {
         report(
@@ -370,7 +364,7 @@ export function checkShardIsolation(objects: readonly KubeObject[], config: Shar
     if (!mtlsPorts.length) continue;
     const peers = index.inNamespace('security.istio.io', 'PeerAuthentication', shard.namespace, 'default');
     const peerLabels = (p: KubeObject) => asStringMap(asRecord(asRecord(p.spec)?.selector)?.matchLabels);
-    const selectingPeers = selecting('security.istio.io', 'PeerAuthentication', shard).filter((p) => selects(peerLabels(p), labels));
+    const selectingPeers = selecting('security.istio.io', 'PeerAuthentication', shard).filter((p) => selectsLabels(peerLabels(p), labels));
     const namespaceWide = peers.filter((p) => !Object.keys(peerLabels(p)).length);
     const groups = new Map<string, PortMtls[]>();
     for (const weak of weakMtls(mtlsPorts, selectingPeers, namespaceWide)) {
