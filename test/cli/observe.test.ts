@@ -184,6 +184,27 @@ describe('observe --write', () => {
     expect(again.copies.flatMap((c) => c.findings)).toEqual(['queue-over-budget', 'no-metrics', 'peak-hours-off', 'idle']);
   });
 
+  it('puts every file back and exits 1 when an edit does not read back (a later spread overrides it)', async () => {
+    const other = freshFleetDir('observe-readback');
+    try {
+      cpSync(FIXTURE, join(other, 'models'), { recursive: true });
+      const ranker = join(other, 'models/shop/ranker.ts');
+      const text = readFileSync(ranker, 'utf8')
+        .replace("const standard = ['globex', 'idle-co', 'ghost'];", "const standard = ['globex', 'idle-co', 'ghost'];\nconst contracts = { acme: { memory: '2Gi', peakQps: 100 } };")
+        .replace('...Object.fromEntries(standard.map((t) => [t, {}])),', '...Object.fromEntries(standard.map((t) => [t, {}])),\n    ...contracts,');
+      (await import('node:fs')).writeFileSync(ranker, text);
+      const before = ['shop/ranker.ts', 'shop/embedder.ts', 'shop/tagger.ts'].map((f) => readFileSync(join(other, 'models', f), 'utf8'));
+      const run = await observe(['--models', join(other, 'models'), '--lockfile', join(other, 'placement.lock.json'), '--write']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain('modelfleet: the edited declarations do not read back as intended, so every file was put back:\n');
+      expect(run.stderr).toContain('ranker: tenants.acme.peakQps 100 → 170 reads back as 100');
+      expect(['shop/ranker.ts', 'shop/embedder.ts', 'shop/tagger.ts'].map((f) => readFileSync(join(other, 'models', f), 'utf8'))).toEqual(before);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('adds an entry after the spreads for a tenant that has none, with its resolved overrides', async () => {
     const edit = await import('../../core/observe/edit-declarations.ts');
     const ts = (await import('typescript')).default;
@@ -240,6 +261,19 @@ describe('observe when Prometheus fails: exit 2, a clear message, nothing writte
   it('HTTP 503 from a proxy in front of it', async () => {
     stubAnswer = (res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>upstream connect error</body></html>');
     expect(await failing(stubUrl)).toMatch(/with HTTP 503 \(<html><body>upstream connect error<\/body><\/html>\); the server failed; retry, or check Prometheus' logs; nothing was written/);
+  });
+
+  it('sends the --header values with every request', async () => {
+    let seen: string | undefined;
+    stubAnswer = (res) => res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
+    const capture = (req: import('node:http').IncomingMessage) => (seen = req.headers.authorization);
+    stub.on('request', capture);
+    try {
+      expect(await failing(stubUrl, ['--header', 'Authorization: Bearer s3cret'])).toMatch(/with HTTP 401 \(Unauthorized\); the server refused the credentials; pass them with --header/);
+      expect(seen).toBe('Bearer s3cret');
+    } finally {
+      stub.off('request', capture);
+    }
   });
 
   it('a query timeout reported by Prometheus', async () => {
