@@ -20,6 +20,7 @@ import { compareFleet, FINDING_KINDS, fmt, RISK_FINDINGS, type CopyReport, type 
 import { editDeclarationFile } from '../core/observe/edit-declarations.ts';
 import { observeFleet, RATE_WINDOW_SECONDS, TRITON_METRICS, type ObserveWindow } from '../core/observe/observe-fleet.ts';
 import { PrometheusClient, PrometheusError } from '../core/observe/prometheus-api.ts';
+import { compareStrings } from '../core/util/compare.ts';
 import { checkOnStack } from './check-command.ts';
 import { EXIT_INVALID, EXIT_USAGE, reportFailure, type CliIo } from './report-failure.ts';
 
@@ -165,7 +166,7 @@ async function writeChanges(changes: readonly DeclarationChange[], modelsDir: st
   const edited = new Map<string, string>();
   const applied: DeclarationChange[] = [];
   const skipped: { change: DeclarationChange; reason: string }[] = [];
-  for (const [file, fileChanges] of [...byFile].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [file, fileChanges] of [...byFile].sort(([a], [b]) => compareStrings(a, b))) {
     const path = resolve(cwd, file);
     const text = readFileSync(path, 'utf8');
     const result = editDeclarationFile(ts, file, text, fileChanges);

@@ -13,6 +13,7 @@ import { roundLatencyMs } from '../serving/measured-profile.ts';
 import type { ProfilePoint } from '../spec/latency-profile.ts';
 import type { ModelSpec } from '../spec/model-spec.ts';
 import { formatBytes, formatMillicores } from '../spec/quantity.ts';
+import { byKey, compareStrings } from '../util/compare.ts';
 import { hoursOf, peakWindowOf } from '../spec/traffic-profile.ts';
 import type { ObserveConfig } from '../stack/stack-config.ts';
 import { observationKey, TRITON_METRICS, type CopyObservation, type FleetObservations, type HourlyPeaks, type ObserveWindow } from './observe-fleet.ts';
@@ -181,10 +182,10 @@ export function compareFleet(planned: PlannedFleet, observations: FleetObservati
   /** Per model: its copies' hourly peaks, summed (every copy has the same window). */
   const modelHourly = new Map<string, HourlyPeaks>();
 
-  const shards = [...planned.plan.shards].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const shards = [...planned.plan.shards].sort(byKey((s) => s.name));
   for (const shard of shards) {
     const budgetUs = shardAutoscaling(shard, stack).queueTimeTargetMicroseconds;
-    for (const copy of [...shard.copies].sort((a, b) => (a.tritonName < b.tritonName ? -1 : 1))) {
+    for (const copy of [...shard.copies].sort(byKey((c) => c.tritonName))) {
       const obs = observations.get(observationKey(shard.namespace, copy.tritonName));
       const row = compareCopy(copy, shard, obs, budgetUs, config);
       copies.push(row.report);
@@ -207,7 +208,7 @@ export function compareFleet(planned: PlannedFleet, observations: FleetObservati
   }
 
   // Profiles: scale a pool's whole curve by the execution-weighted measured/predicted ratio when it is off.
-  for (const s of [...profileSums.values()].sort((a, b) => (a.model + a.pool < b.model + b.pool ? -1 : 1))) {
+  for (const s of [...profileSums.values()].sort((a, b) => compareStrings(a.model, b.model) || compareStrings(a.pool, b.pool))) {
     const spec = modelSpecs.get(s.model);
     const points = spec?.profile?.[s.pool];
     if (!spec || !points || s.predicted <= 0) continue;
@@ -224,7 +225,7 @@ export function compareFleet(planned: PlannedFleet, observations: FleetObservati
   }
 
   // Peak hours: widen or move a declared window that misses hours in which the model (all copies summed) peaked.
-  for (const [model, hourly] of [...modelHourly].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [model, hourly] of [...modelHourly].sort(([a], [b]) => compareStrings(a, b))) {
     const spec = modelSpecs.get(model);
     if (!spec?.traffic) continue;
     const hot = hotHours(hourly, config.peakHoursThresholdPercent);
@@ -234,7 +235,7 @@ export function compareFleet(planned: PlannedFleet, observations: FleetObservati
     if (!window) continue;
     changes.push({ kind: 'peakHours', file: spec.file, model, from: spec.traffic.peakHoursUtc, to: window });
   }
-  changes.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : 0));
+  changes.sort(byKey((c) => c.file));
 
   const counts = Object.fromEntries(FINDING_KINDS.map((k) => [k, 0])) as Record<CopyFindingKind, number>;
   for (const c of copies) for (const f of c.findings) counts[f]++;
