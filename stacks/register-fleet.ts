@@ -4,7 +4,7 @@
  */
 import type * as pulumi from '@pulumi/pulumi';
 import type { FleetManifest, KubeObject } from '../constructs/render-fleet.ts';
-import { LABEL } from '../core/plan/shard-labels.ts';
+import { LABEL, podTemplateLabels } from '../core/plan/shard-labels.ts';
 import type { RouteSwitchOrder } from '../core/plan/route-switch.ts';
 import { selectsLabels } from '../policies/rules/kube-object.ts';
 import { kubeKindOf, type KubeKind } from './kube-kinds.ts';
@@ -249,7 +249,7 @@ export function registerFleet(manifests: readonly FleetManifest[], options: Regi
   }
   // A shard's pods get their gRPC guard from the namespace's EnvoyFilters that select them (by its Deployment's pod labels).
   const guardsOf = (node: string): pulumi.CustomResource[] => {
-    const pods = (members.get(node) ?? []).filter(isDeployment).map((p) => podLabelsOf(p.object));
+    const pods = (members.get(node) ?? []).filter(isDeployment).map((p) => podTemplateLabels(p.object));
     return namespaceFilters.filter(({ p }) => p.object.metadata.namespace === node.slice(2).split('/')[0] && pods.some((labels) => selectsLabels((p.object.spec as { workloadSelector?: { labels?: unknown } } | undefined)?.workloadSelector?.labels, labels))).map((f) => f.resource);
   };
   // What each node waits for: a route waits for the shards it sends new copies to (without a previous
@@ -318,11 +318,6 @@ const ROUTE_TARGET_KINDS = new Set([
 const isVirtualService = (p: Planned) => p.kind.apiVersion === 'networking.istio.io/v1' && p.kind.kind === 'VirtualService';
 const isEnvoyFilter = (p: Planned) => p.kind.apiVersion.startsWith('networking.istio.io/') && p.kind.kind === 'EnvoyFilter';
 const isDeployment = (p: Planned) => p.kind.apiVersion === 'apps/v1' && p.kind.kind === 'Deployment';
-
-/** The labels of a workload's pods (its pod template's). */
-function podLabelsOf(object: KubeObject): Readonly<Record<string, unknown>> {
-  return (object.spec as { template?: { metadata?: { labels?: Record<string, unknown> } } } | undefined)?.template?.metadata?.labels ?? {};
-}
 
 /** `namespace/name` of every Service a VirtualService routes to (`<name>.<namespace>.svc.cluster.local` or a short name). */
 function destinationServices(object: KubeObject): string[] {

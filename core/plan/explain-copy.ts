@@ -27,7 +27,7 @@ import type { PlacementLock } from './lockfile.ts';
 import { planRoutes, type ModelRoutes } from './route-table.ts';
 import type { RuleOutcome } from './rule-outcome.ts';
 import { shardAutoscaling } from './shard-autoscaling.ts';
-import { LABEL } from './shard-labels.ts';
+import { LABEL, podTemplateLabels } from './shard-labels.ts';
 import type { ModelCopy, PackingGroup, Shard, ShardPlan } from './shard-plan.ts';
 
 /** A rendered Kubernetes object as `explain` reads it. */
@@ -489,11 +489,6 @@ function indexObjects(manifests: readonly RenderedManifest[]): ObjectIndex {
   return { byShard, byNamespace, routesByModel, priorityClasses };
 }
 
-/** The labels of a workload's pods (its pod template's). */
-function podLabelsOf(object: RenderedObject): Readonly<Record<string, unknown>> {
-  return (object.spec as { template?: { metadata?: { labels?: Record<string, unknown> } } } | undefined)?.template?.metadata?.labels ?? {};
-}
-
 /**
  * Whether a namespace object applies to pods labelled `pods`: yes, unless it
  * has a `spec.workloadSelector` (an EnvoyFilter, such as the team's two gRPC
@@ -514,7 +509,7 @@ function appliesTo(object: RenderedObject, pods: readonly Readonly<Record<string
 function servingObjects(copy: ModelCopy, shard: Shard, stack: StackConfig, index: ObjectIndex): PlacedObject[] {
   const priorityClass = index.priorityClasses.get(stack.tiers[copy.tier].priorityClass.name);
   const shardObjects = index.byShard.get(shard.name) ?? [];
-  const pods = shardObjects.filter(({ object }) => object.kind === 'Deployment').map(({ object }) => podLabelsOf(object));
+  const pods = shardObjects.filter(({ object }) => object.kind === 'Deployment').map(({ object }) => podTemplateLabels(object));
   return [
     ...(index.byNamespace.get(shard.namespace) ?? []).filter(({ object }) => appliesTo(object, pods)),
     ...shardObjects,

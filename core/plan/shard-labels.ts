@@ -82,6 +82,11 @@ export function shardPodLabels(shard: Shard): Readonly<Record<string, string>> {
   return { ...shardLabels(shard), [GRPC_STREAM_LABEL]: grpcStreamOf(shard) };
 }
 
+/** The labels of a rendered workload's pods: its `spec.template.metadata.labels` (empty when it has none). */
+export function podTemplateLabels(object: object): Readonly<Record<string, unknown>> {
+  return (object as { spec?: { template?: { metadata?: { labels?: Record<string, unknown> } } } }).spec?.template?.metadata?.labels ?? {};
+}
+
 /**
  * The subset of `shardLabels()` that selects a shard's pods. A Deployment's
  * selector is immutable, so this never includes anything that may change
